@@ -1,0 +1,24 @@
+"""Shared test fixtures: paths to ../shared and a tiny model imported from the public-code fixture."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURE_RUN = SHARED / "fixtures" / "oasis-official" / "oasis_custom_tiny"
+VECTORS = FIXTURE_RUN / "test_vectors"
+KEY_MANIFEST = SHARED / "reference" / "oasis_official_checkpoint_keys.json"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """The fixture checkpoint imported into our format once per test session (EMA generator + D)."""
+    from engine.importer import import_oasis_run
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    import_oasis_run(FIXTURE_RUN, out, height=64, width=64)
+    return out
