@@ -5,6 +5,7 @@ pixels, painted in order so later shapes cover earlier ones:
   {"photo": id, "size": [w, h], "band": 6,
    "shapes": [{"class": "sky", "polygon": [[x, y], ...]},
               {"class": "tree", "line": [[x, y], ...], "width": 5},   # a scribble
+              {"class": "flower", "ellipse": [cx, cy, rx, ry]},
               {"class": "unknown", "polygon": [...]}, ...],
    "recolor": [{"class": "sky", "from": "tree", "hsv_min": [95, 80, 90], "hsv_max": [130, 255, 255]}]}
 The painted map is only trusted away from its own borders: a strip `band` px wide along every border
@@ -59,6 +60,9 @@ def paint_shapes(annotation: dict, class_index: dict[str, int]) -> np.ndarray:
         if "polygon" in shape:
             points = np.round(np.array(shape["polygon"], np.float64)).astype(np.int32)
             cv2.fillPoly(painted, [points], value)
+        elif "ellipse" in shape:
+            cx, cy, rx, ry = (int(round(v)) for v in shape["ellipse"])
+            cv2.ellipse(painted, (cx, cy), (rx, ry), 0, 0, 360, int(value), thickness=-1)
         else:
             points = np.round(np.array(shape["line"], np.float64)).astype(np.int32)
             cv2.polylines(painted, [points], False, value, thickness=int(shape.get("width", 5)))
