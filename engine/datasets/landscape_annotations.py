@@ -80,9 +80,13 @@ def refine_with_watershed(photo_rgb: np.ndarray, painted: np.ndarray, band: int)
     # Unpainted pixels are not competed for: seed them as their own basin so no class leaks in.
     markers[painted == UNPAINTED] = UNPAINTED + 1
     smoothed = cv2.GaussianBlur(photo_rgb, (3, 3), 0)
-    cv2.watershed(cv2.cvtColor(smoothed, cv2.COLOR_RGB2BGR), markers)
+    # OpenCV marks the outermost pixel ring as ridge; pad by one so the real border is decided too.
+    padded_photo = cv2.copyMakeBorder(smoothed, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    padded_markers = cv2.copyMakeBorder(markers, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    cv2.watershed(cv2.cvtColor(padded_photo, cv2.COLOR_RGB2BGR), padded_markers)
+    markers = padded_markers[1:-1, 1:-1]
     labels = markers - 1
-    ridge = markers == -1  # 1-px watershed lines: give them their painted class
+    ridge = markers == -1  # 1-px watershed lines between basins: give them their painted class
     labels[ridge] = painted[ridge]
     labels[(labels == UNPAINTED) | (painted == UNPAINTED)] = 0
     return labels.astype(np.uint8)
