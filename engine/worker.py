@@ -1,0 +1,377 @@
+"""One engine worker thread that owns every torch object; the editor talks to it with snapshots.
+
+Requests are frozen dataclasses whose arrays the caller copies on its own thread (`snapshot`), so the
+worker never sees an array the GUI is still painting into. Results, progress and errors come back as
+typed messages through one callback, called on the worker thread (the editor re-emits them as Qt
+signals with a queued connection). Qt is never imported here.
+
+Scheduling:
+- two lanes: interactive requests (load, generate, segment, variations) always run before background
+  ones (import, later training); a background task is never pre-empted mid-step, but it polls
+  `should_stop` and lets queued interactive work run between its own steps with
+  `TaskContext.yield_to_interactive()` (on the worker thread, so torch objects stay single-owner).
+- latest-wins per channel: a new request on a channel (e.g. "generate") drops a queued, not yet
+  started request on the same channel (it is answered with `Superseded`), and a result whose request
+  was superseded while it ran is dropped instead of delivered.
+- `synchronous=True` runs each request inside `submit`, on the caller's thread: deterministic tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import InputError
+
+INTERACTIVE = 0
+BACKGROUND = 1
+
+
+def snapshot(array) -> np.ndarray:
+    """A private copy of an array for a request, made on the submitting thread.
+
+    Not flagged read-only: torch.from_numpy warns on read-only arrays, and nobody else holds a reference.
+    """
+    return np.array(array, copy=True)
+
+
+# -- requests ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadModel:
+    folder: Path
+    device: str = "cpu"
+    channel: str = "model"
+    priority: int = INTERACTIVE
+
+
+@dataclass(frozen=True)
+class Generate:
+    """Generate one image. `noise` is (z,) or (z, H, W); `tag` is echoed back (the caller's context)."""
+
+    labels: np.ndarray
+    noise: np.ndarray
+    precision: str = "fp32"
+    tag: Any = None
+    channel: str = "generate"
+    priority: int = INTERACTIVE
+
+
+@dataclass(frozen=True)
+class GenerateBatch:
+    """Several images from one label map and several noise maps (variations)."""
+
+    labels: np.ndarray
+    noises: tuple
+    precision: str = "fp32"
+    tag: Any = None
+    channel: str = "variations"
+    priority: int = INTERACTIVE
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Photo (3 x H x W float32 in [-1, 1]) -> label map with the model's discriminator."""
+
+    image: np.ndarray
+    tag: Any = None
+    channel: str = "segment"
+    priority: int = INTERACTIVE
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """A background job: `task(ctx)` gets a TaskContext (model, should_stop, progress) and returns a value."""
+
+    task: Callable[["TaskContext"], Any]
+    name: str = "task"
+    tag: Any = None
+    channel: str | None = None
+    priority: int = BACKGROUND
+
+
+# -- messages ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Message:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Started(Message):
+    kind: str
+
+
+@dataclass(frozen=True)
+class ModelLoaded(Message):
+    config: Any  # engine.config.ModelConfig
+    folder: Path
+    device: str
+    can_segment: bool
+
+
+@dataclass(frozen=True)
+class Generated(Message):
+    image: np.ndarray  # 3 x H x W float32 in [-1, 1]
+    tag: Any
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BatchGenerated(Message):
+    images: tuple
+    tag: Any
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Segmented(Message):
+    labels: np.ndarray
+    tag: Any
+
+
+@dataclass(frozen=True)
+class TaskFinished(Message):
+    result: Any
+    tag: Any
+
+
+@dataclass(frozen=True)
+class Progress(Message):
+    fraction: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Failed(Message):
+    """`text` is a one-line message for people; `details` the traceback when it was a bug."""
+
+    text: str
+    details: str = ""
+
+
+@dataclass(frozen=True)
+class Superseded(Message):
+    """The request was dropped (a newer one on its channel arrived, or it was cancelled)."""
+
+
+@dataclass(frozen=True)
+class Idle(Message):
+    """The queue is empty: nothing runs (request_id is the last finished one)."""
+
+
+class TaskContext:
+    def __init__(self, worker: "EngineWorker", request_id: int):
+        self._worker = worker
+        self.request_id = request_id
+
+    @property
+    def model(self):
+        return self._worker.model
+
+    def should_stop(self) -> bool:
+        return self._worker._is_cancelled(self.request_id) or self._worker._stopping
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self._worker._emit(Progress(self.request_id, float(fraction), text))
+
+    def yield_to_interactive(self) -> int:
+        """Run every queued interactive request now, between two steps of this task; returns how many."""
+        return self._worker._drain_interactive()
+
+
+@dataclass
+class _Entry:
+    request_id: int
+    request: Any
+    cancelled: bool = field(default=False)
+
+
+class EngineWorker:
+    """Owns the loaded model; runs requests one at a time on its own thread (or inline if synchronous)."""
+
+    def __init__(self, on_message: Callable[[Message], None], synchronous: bool = False,
+                 torch_threads: int | None = None):
+        self._on_message = on_message
+        self.synchronous = synchronous
+        self.model = None
+        self._ids = itertools.count(1)
+        self._lock = threading.Condition()
+        self._queues: dict[int, list[_Entry]] = {INTERACTIVE: [], BACKGROUND: []}
+        self._latest_on_channel: dict[str, int] = {}
+        self._running: _Entry | None = None
+        self._cancelled: set[int] = set()
+        self._stopping = False
+        self._torch_threads = torch_threads
+        self._thread = None
+        if not synchronous:
+            self._thread = threading.Thread(target=self._loop, name="oasis-engine", daemon=True)
+            self._thread.start()
+
+    # -- public --------------------------------------------------------------------------------
+    def submit(self, request) -> int:
+        """Queue a request; returns its id. Superseded queued requests on the same channel are dropped."""
+        rid = next(self._ids)
+        entry = _Entry(rid, request)
+        dropped = []
+        with self._lock:
+            if self._stopping:
+                raise RuntimeError("engine worker is shut down")
+            channel = getattr(request, "channel", None)
+            if channel is not None:
+                self._latest_on_channel[channel] = rid
+                for q in self._queues.values():
+                    keep = [e for e in q if getattr(e.request, "channel", None) != channel]
+                    dropped += [e for e in q if getattr(e.request, "channel", None) == channel]
+                    q[:] = keep
+            if not self.synchronous:
+                self._queues[request.priority].append(entry)
+                self._lock.notify()
+        for e in dropped:
+            self._emit(Superseded(e.request_id))
+        if self.synchronous:
+            self._run(entry)
+            self._emit(Idle(rid))
+        return rid
+
+    def cancel(self, request_id: int) -> None:
+        """Cooperative: a queued request is dropped, a running task sees should_stop() become True."""
+        dropped = None
+        with self._lock:
+            self._cancelled.add(request_id)
+            for q in self._queues.values():
+                for e in q:
+                    if e.request_id == request_id:
+                        q.remove(e)
+                        dropped = e
+                        break
+        if dropped is not None:
+            self._emit(Superseded(request_id))
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(len(q) for q in self._queues.values()) + (self._running is not None)
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """For tests and scripts: block until the queue is empty and nothing runs."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._running is None and not any(self._queues.values()), timeout)
+
+    # -- worker thread ---------------------------------------------------------------------------
+    def _loop(self) -> None:
+        if self._torch_threads:
+            import torch
+
+            torch.set_num_threads(self._torch_threads)
+        while True:
+            with self._lock:
+                while not self._stopping and not any(self._queues.values()):
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                queue = self._queues[INTERACTIVE] or self._queues[BACKGROUND]
+                entry = queue.pop(0)
+                self._running = entry
+            try:
+                self._run(entry)
+            finally:
+                with self._lock:
+                    self._running = None
+                    idle = not any(self._queues.values())
+                    self._lock.notify_all()
+                if idle:
+                    self._emit(Idle(entry.request_id))
+
+    def _drain_interactive(self) -> int:
+        done = 0
+        while True:
+            with self._lock:
+                if self.synchronous or not self._queues[INTERACTIVE]:
+                    return done
+                entry = self._queues[INTERACTIVE].pop(0)
+            self._run(entry)
+            done += 1
+
+    def _is_cancelled(self, request_id: int) -> bool:
+        with self._lock:
+            return request_id in self._cancelled
+
+    def _is_stale(self, entry: _Entry) -> bool:
+        channel = getattr(entry.request, "channel", None)
+        with self._lock:
+            newer = channel is not None and self._latest_on_channel.get(channel, entry.request_id) > entry.request_id
+            return newer or entry.request_id in self._cancelled
+
+    def _emit(self, message: Message) -> None:
+        try:
+            self._on_message(message)
+        except Exception:  # a broken listener must not kill the worker thread
+            traceback.print_exc()
+
+    def _run(self, entry: _Entry) -> None:
+        request, rid = entry.request, entry.request_id
+        self._emit(Started(rid, type(request).__name__))
+        try:
+            result = self._execute(request, rid)
+        except InputError as e:
+            self._emit(Failed(rid, str(e)))
+            return
+        except MemoryError:
+            self._emit(Failed(rid, "out of memory: try a smaller image or close other programs"))
+            return
+        except Exception as e:  # a bug: still a message, with the traceback for the details box
+            self._emit(Failed(rid, f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()))
+            return
+        if self._is_stale(entry):
+            self._emit(Superseded(rid))
+        else:
+            self._emit(result)
+
+    def _require_model(self):
+        if self.model is None:
+            raise InputError("no model is loaded (open a model folder first)")
+        return self.model
+
+    def _execute(self, request, rid: int) -> Message:
+        import time
+
+        if isinstance(request, LoadModel):
+            from .api import load_model
+
+            model = load_model(request.folder, device=request.device)
+            self.model = model
+            return ModelLoaded(rid, model.config, Path(request.folder), str(model.device), model.can_segment)
+        if isinstance(request, Generate):
+            model = self._require_model()
+            t0 = time.perf_counter()
+            image = model.generate(request.labels, request.noise, precision=request.precision)
+            return Generated(rid, image, request.tag, time.perf_counter() - t0)
+        if isinstance(request, GenerateBatch):
+            model = self._require_model()
+            t0 = time.perf_counter()
+            images = []
+            for i, noise in enumerate(request.noises):
+                if self._is_stale(_Entry(rid, request)):
+                    break  # superseded: stop early, the result would be dropped anyway
+                images.append(model.generate(request.labels, noise, precision=request.precision))
+                self._emit(Progress(rid, (i + 1) / len(request.noises), f"variation {i + 1}/{len(request.noises)}"))
+            return BatchGenerated(rid, tuple(images), request.tag, time.perf_counter() - t0)
+        if isinstance(request, Segment):
+            model = self._require_model()
+            labels, _ = model.segment(request.image)
+            return Segmented(rid, labels, request.tag)
+        if isinstance(request, RunTask):
+            result = request.task(TaskContext(self, rid))
+            return TaskFinished(rid, result, request.tag)
+        raise TypeError(f"unknown request type {type(request).__name__}")
