@@ -19,7 +19,7 @@ from .fileio import atomic_write_bytes
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger pictures are refused, not decoded
 
 
-def _open_image(path: Path) -> Image.Image:
+def open_picture(path: Path) -> Image.Image:
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", path)
@@ -43,7 +43,7 @@ def _open_image(path: Path) -> Image.Image:
 
 def read_picture(path: Path) -> np.ndarray:
     """H x W x 3 uint8 RGB."""
-    im = _open_image(path)
+    im = open_picture(path)
     if im.mode not in ("RGB", "RGBA", "L", "P", "LA", "I;16", "I", "CMYK", "YCbCr"):
         raise InputError(f"unsupported picture mode {im.mode}", path)
     return np.asarray(im.convert("RGB"))
@@ -84,7 +84,7 @@ def read_label_map(path: Path) -> np.ndarray:
         if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.integer):
             raise InputError(f"label array must be 2-D integers, got shape {arr.shape} dtype {arr.dtype}", path)
         return arr.astype(np.int64)
-    im = _open_image(path)
+    im = open_picture(path)
     if im.mode in ("P", "L"):
         return np.asarray(im, dtype=np.int64)
     if im.mode in ("I", "I;16"):
