@@ -25,7 +25,7 @@ def read_pth_state_dict(path: Path) -> dict:
         first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported object"
         raise InputError(f"refused: the checkpoint carries Python objects or code, not only tensors ({first[:160]})",
                          path) from None
-    except (RuntimeError, EOFError, OSError, ValueError, KeyError, AttributeError, TypeError) as e:
+    except Exception as e:  # a damaged archive/pickle stream fails in many ways (IndexError, KeyError, ...)
         msg = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
         raise InputError(f"cannot read checkpoint: corrupt or truncated file ({msg[:160]})", path) from None
     if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):

@@ -114,8 +114,8 @@ def read_npy(path: Path) -> np.ndarray:
         return np.load(path, allow_pickle=False)
     except ValueError as e:
         raise InputError(f"not a plain numpy array file ({str(e)[:120]})", path) from None
-    except (OSError, EOFError) as e:
-        raise InputError(f"corrupt or truncated .npy file ({str(e)[:120]})", path) from None
+    except Exception as e:  # numpy parses the header with ast/tokenize: any failure means a damaged file
+        raise InputError(f"corrupt or truncated .npy file ({e.__class__.__name__})", path) from None
 
 
 def write_npy(path: Path, arr: np.ndarray) -> None:
