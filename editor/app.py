@@ -1,0 +1,99 @@
+"""`oasis-studio` / `python -m editor [--model DIR] [--project FILE] [--labels FILE] [--screenshot FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = REPO / "resources" / "default_model"
+SCREENSHOT_TIMEOUT_MS = 180_000
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="oasis-studio", description="Paint label maps, generate images with OASIS.")
+    p.add_argument("--model", type=Path, help="model folder (config.json + safetensors); default: the bundled model")
+    p.add_argument("--project", type=Path, help="open a project file (.oasisproj)")
+    p.add_argument("--labels", type=Path, help="open a label map (indexed PNG or .npy)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 or auto (default cpu)")
+    p.add_argument("--view", choices=["overlay", "side"], default="overlay")
+    p.add_argument("--size", default="1400x880", help="window size WxH")
+    p.add_argument("--screenshot", type=Path, help="generate once, save a screenshot of the window to FILE, exit")
+    p.add_argument("--threads", type=int, default=None, help="torch threads of the engine worker")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .canvas import SIDE_BY_SIDE
+    from .engine_client import EngineClient
+    from .main_window import MainWindow
+
+    QCoreApplication.setOrganizationName("OASIS Studio")
+    QCoreApplication.setApplicationName("OASIS Studio")
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    engine = EngineClient(torch_threads=args.threads)
+    window = MainWindow(engine, device=args.device)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        window.resize(width, height)
+    except ValueError:
+        print(f"--size must look like 1400x880, not {args.size!r}", file=sys.stderr)
+        return 2
+    if args.view == "side":
+        window.view_mode.setCurrentText(SIDE_BY_SIDE)
+    model = args.model or (DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").is_file() else None)
+    exit_code = 0
+
+    def after_model(_msg):
+        engine.modelLoaded.disconnect(after_model)
+        if args.labels:
+            window.files.open_label_map(str(args.labels))
+        if args.screenshot:
+            window.generation.generate()
+
+    if args.project:
+        window.files.open_project(str(args.project))
+    elif model is not None:
+        engine.modelLoaded.connect(after_model)
+        window.load_model(model)
+
+    if args.screenshot:
+        window.ask_to_save = False
+
+        def shoot(*_):
+            nonlocal exit_code
+            window.canvas.fit()
+            app.processEvents()
+            ok = window.grab().save(str(args.screenshot))
+            if not ok:
+                print(f"{args.screenshot}: could not write the screenshot", file=sys.stderr)
+                exit_code = 1
+            window.close()
+            app.quit()
+
+        def fail(msg=None):
+            nonlocal exit_code
+            print(f"screenshot: {msg.text if msg else 'timed out'}", file=sys.stderr)
+            exit_code = 1
+            shoot()
+
+        if model is None and not args.project:
+            QTimer.singleShot(300, shoot)  # nothing to generate: the empty window
+        else:
+            window.generation.imageAdopted.connect(lambda _s: QTimer.singleShot(150, shoot))
+            engine.failed.connect(fail)
+            QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, fail)
+        if args.project:
+            engine.modelLoaded.connect(lambda _m: window.generation.generate())
+    window.show()
+    rc = app.exec()
+    return exit_code or rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""The canvas: label map over (or beside) the generated image, zoom and pan, mouse input to tools.
+
+Image pixel (i, j) covers [i, i + 1) x [j, j + 1) in image coordinates; the view maps them to the widget
+with `widget = image * scale + offset`. Rendering is nearest-neighbour at every zoom, so each label pixel
+stays a crisp square.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from .document.painting import Patch
+from .session import EditorSession
+from .tools import Tool, brush_outline
+
+OVERLAY, SIDE_BY_SIDE = "overlay", "side by side"
+GAP = 8  # image pixels between the two panels in side-by-side mode
+MIN_SCALE, MAX_SCALE = 0.05, 64.0
+BACKGROUND = QColor(38, 40, 44)
+
+
+def rgb_qimage(rgb: np.ndarray) -> QImage:
+    h, w, _ = rgb.shape
+    rgb = np.ascontiguousarray(rgb)
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def labels_qimage(labels: np.ndarray, colour_table: list[int]) -> QImage:
+    h, w = labels.shape
+    data = np.ascontiguousarray(labels, dtype=np.uint8)
+    im = QImage(data.data, w, h, w, QImage.Format.Format_Indexed8)
+    im.setColorTable(colour_table)
+    return im.copy()
+
+
+def mask_qimage(mask: np.ndarray, colour: QColor, alpha: float) -> QImage:
+    h, w = mask.shape
+    argb = np.zeros((h, w, 4), np.uint8)  # BGRA in memory for Format_ARGB32 on little-endian
+    argb[mask] = (colour.blue(), colour.green(), colour.red(), int(255 * alpha))
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()
+
+
+def hatch_qimage(mask: np.ndarray) -> QImage:
+    """Diagonal stripes over masked pixels: how locked noise regions are shown."""
+    h, w = mask.shape
+    yy, xx = np.mgrid[:h, :w]
+    stripes = ((xx + yy) // 3) % 2 == 0
+    argb = np.zeros((h, w, 4), np.uint8)
+    argb[mask & stripes] = (255, 160, 60, 150)
+    argb[mask & ~stripes] = (255, 160, 60, 50)
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()
+
+
+class CanvasWidget(QWidget):
+    cursorInfo = Signal(str)
+    zoomChanged = Signal(float)
+
+    def __init__(self, session: EditorSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.tool: Tool | None = None
+        self.mode = OVERLAY
+        self.opacity = 0.5
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)
+        self._labels_img = None
+        self._image_img = None
+        self._locked_img = None
+        self._colour_table = []
+        self._mouse = None  # last cursor position in widget coordinates
+        self._panning = None
+        self._space = False
+        self._fitted = True
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        session.changed.connect(self._on_changed)
+        session.documentReplaced.connect(self._on_replaced)
+        self._on_replaced()
+
+    # -- document -> cached QImages --------------------------------------------------------------
+    def _on_replaced(self):
+        pal = self.session.doc.model.palette
+        self._colour_table = [QColor(*c).rgb() for c in pal] + [0xFF000000] * (256 - len(pal))
+        self._on_changed({"labels", "image", "locked"})
+        self.fit()
+
+    def _on_changed(self, layers):
+        doc = self.session.doc
+        if "labels" in layers:
+            self._labels_img = labels_qimage(doc.labels, self._colour_table)
+        if "image" in layers:
+            self._image_img = rgb_qimage(doc.image) if doc.image is not None else None
+        if "locked" in layers:
+            self._locked_img = hatch_qimage(doc.locked) if doc.locked.any() else None
+        self.update()
+
+    def labels_changed(self):
+        """Tools call this while painting into the label map (before their undo step exists)."""
+        self._on_changed({"labels"})
+
+    def class_colour(self, index: int) -> QColor:
+        return QColor(*self.session.doc.model.palette[index])
+
+    # -- view ------------------------------------------------------------------------------------
+    def _content_size(self) -> tuple[float, float]:
+        h, w = self.session.doc.shape
+        return (2 * w + GAP, h) if self.mode == SIDE_BY_SIDE else (w, h)
+
+    def fit(self):
+        cw, ch = self._content_size()
+        margin = 16
+        s = min((self.width() - 2 * margin) / cw, (self.height() - 2 * margin) / ch)
+        self.scale = float(min(max(s, MIN_SCALE), MAX_SCALE))
+        self.offset = QPointF((self.width() - cw * self.scale) / 2, (self.height() - ch * self.scale) / 2)
+        self._fitted = True
+        self.zoomChanged.emit(self.scale)
+        self.update()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None):
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        new = float(min(max(self.scale * factor, MIN_SCALE), MAX_SCALE))
+        image_pt = (anchor - self.offset) / self.scale
+        self.scale = new
+        self.offset = anchor - image_pt * new
+        self._fitted = False
+        self.zoomChanged.emit(self.scale)
+        self.update()
+
+    def set_mode(self, mode: str):
+        self.mode = mode
+        self.fit()
+
+    def set_opacity(self, opacity: float):
+        self.opacity = float(opacity)
+        self.update()
+
+    def set_tool(self, tool: Tool):
+        if self.tool is not None:
+            self.tool.cancel()
+        self.tool = tool
+        self._update_cursor()
+        self.update()
+
+    def to_view(self, p: QPointF) -> QPointF:
+        return p * self.scale + self.offset
+
+    def to_image(self, p: QPointF) -> QPointF:
+        q = (p - self.offset) / self.scale
+        w = self.session.doc.shape[1]
+        if self.mode == SIDE_BY_SIDE and q.x() >= w + GAP / 2:
+            q = QPointF(q.x() - (w + GAP), q.y())  # the image panel edits the same pixels
+        return q
+
+    def resizeEvent(self, event):
+        if self._fitted:
+            self.fit()
+        super().resizeEvent(event)
+
+    # -- painting --------------------------------------------------------------------------------
+    def _panel_rect(self, index: int) -> QRectF:
+        h, w = self.session.doc.shape
+        x = index * (w + GAP)
+        return QRectF(self.to_view(QPointF(x, 0)), self.to_view(QPointF(x + w, h)))
+
+    def paintEvent(self, event):
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        if self.mode == SIDE_BY_SIDE:
+            p.drawImage(self._panel_rect(0), self._labels_img)
+            self._draw_locks(p, 0)
+            if self._image_img is not None:
+                p.drawImage(self._panel_rect(1), self._image_img)
+            else:
+                self._draw_placeholder(p, self._panel_rect(1))
+        else:
+            rect = self._panel_rect(0)
+            if self._image_img is not None:
+                p.drawImage(rect, self._image_img)
+                p.setOpacity(self.opacity)
+                p.drawImage(rect, self._labels_img)
+                p.setOpacity(1.0)
+            else:
+                p.drawImage(rect, self._labels_img)
+            self._draw_locks(p, 0)
+        p.setPen(QPen(QColor(0, 0, 0, 160), 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(self._panel_rect(0))
+        if self.tool is not None:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # previews only; the data never is
+            self.tool.paint_overlay(p, self.to_view)
+            if self.tool.uses_brush and self._mouse is not None and not self._space:
+                brush_outline(p, self._mouse, self.session_brush_px())
+        p.end()
+
+    def _draw_locks(self, p: QPainter, panel: int):
+        if self._locked_img is not None and self.tool is not None and self.tool.edits_noise:
+            p.drawImage(self._panel_rect(panel), self._locked_img)
+
+    def _draw_placeholder(self, p: QPainter, rect: QRectF):
+        p.fillRect(rect, QColor(55, 58, 64))
+        p.setPen(QColor(170, 175, 185))
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Generate (Ctrl+G)\nto see the image here")
+
+    def session_brush_px(self) -> float:
+        return self.window_state_brush() * self.scale
+
+    def window_state_brush(self) -> int:
+        return self.tool.ctx.state.brush_size if self.tool is not None else 1
+
+    def draw_mask(self, p: QPainter, patch: Patch, colour: QColor, alpha: float):
+        """Draw a patch's mask in both panels (used by tool previews)."""
+        if patch.empty:
+            return
+        img = mask_qimage(patch.mask, colour, alpha)
+        panels = (0, 1) if self.mode == SIDE_BY_SIDE else (0,)
+        h, w = self.session.doc.shape
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        for panel in panels:
+            x = patch.x0 + panel * (w + GAP)
+            p.drawImage(QRectF(self.to_view(QPointF(x, patch.y0)),
+                               self.to_view(QPointF(x + patch.mask.shape[1], patch.y1))), img)
+
+    # -- input -----------------------------------------------------------------------------------
+    def _update_cursor(self):
+        if self._panning is not None or self._space:
+            shape = Qt.CursorShape.ClosedHandCursor if self._panning is not None else Qt.CursorShape.OpenHandCursor
+        elif self.tool is not None and self.tool.uses_brush:
+            shape = Qt.CursorShape.BlankCursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.setCursor(shape)
+
+    def mousePressEvent(self, event):
+        self.setFocus()
+        pos = event.position()
+        if event.button() == Qt.MouseButton.MiddleButton or (self._space and event.button() == Qt.MouseButton.LeftButton):
+            self._panning = pos
+            self._update_cursor()
+            return
+        if event.button() == Qt.MouseButton.RightButton and self.tool is not None:
+            if self.tool.active:
+                self.tool.cancel()
+            else:
+                self.tool.ctx.pick_class(self.to_image(pos))
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
+            self.tool.press(self.to_image(pos), event)
+
+    def mouseMoveEvent(self, event):
+        pos = event.position()
+        self._mouse = pos
+        if self._panning is not None:
+            self.offset += pos - self._panning
+            self._panning = pos
+            self._fitted = False
+            self.update()
+            return
+        q = self.to_image(pos)
+        if self.tool is not None:
+            self.tool.move(q, event)
+        self._report(q)
+        self.update()
+
+    def mouseReleaseEvent(self, event):
+        if self._panning is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+            self._panning = None
+            self._update_cursor()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
+            self.tool.release(self.to_image(event.position()), event)
+
+    def mouseDoubleClickEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
+            self.tool.double_click(self.to_image(event.position()), event)
+
+    def leaveEvent(self, event):
+        self._mouse = None
+        self.update()
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15 ** steps, event.position())
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self._update_cursor()
+            return
+        if event.key() == Qt.Key.Key_Escape and self.tool is not None and self.tool.active:
+            self.tool.cancel()
+            return
+        if self.tool is not None and self.tool.key(event):
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self._panning = None
+            self._update_cursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def _report(self, q: QPointF):
+        doc = self.session.doc
+        x, y = int(np.floor(q.x())), int(np.floor(q.y()))
+        h, w = doc.shape
+        if 0 <= x < w and 0 <= y < h:
+            c = int(doc.labels[y, x])
+            lock = "  (noise locked)" if doc.locked[y, x] else ""
+            self.cursorInfo.emit(f"{x}, {y}   {doc.model.class_names[c]} [{c}]{lock}")
+        else:
+            self.cursorInfo.emit("")

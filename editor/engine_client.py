@@ -1,0 +1,71 @@
+"""The editor's side of the engine worker: Qt signals for its messages, busy state, nothing blocking.
+
+The worker calls back on its own thread; `_relay` is a signal emitted there and connected with a
+QueuedConnection, so every handler below runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from engine import worker as w
+
+
+class EngineClient(QObject):
+    _relay = Signal(object)
+
+    modelLoaded = Signal(object)  # w.ModelLoaded
+    generated = Signal(object)  # w.Generated
+    batchGenerated = Signal(object)  # w.BatchGenerated
+    segmented = Signal(object)  # w.Segmented
+    taskFinished = Signal(object)  # w.TaskFinished
+    progress = Signal(object)  # w.Progress
+    failed = Signal(object)  # w.Failed
+    superseded = Signal(object)  # w.Superseded
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent=None, synchronous: bool = False, torch_threads: int | None = None):
+        super().__init__(parent)
+        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self._outstanding: set[int] = set()
+        self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)
+        self.config = None  # ModelConfig of the loaded model (set when ModelLoaded arrives)
+        self.device = ""
+        self.can_segment = False
+        self.folder = None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._outstanding)
+
+    def submit(self, request) -> int:
+        was_busy = self.busy
+        rid = self.worker.submit(request)
+        if not self.worker.synchronous:
+            self._outstanding.add(rid)
+        if self.busy != was_busy:
+            self.busyChanged.emit(self.busy)
+        return rid
+
+    def cancel(self, request_id: int) -> None:
+        self.worker.cancel(request_id)
+
+    def shutdown(self) -> None:
+        self.worker.shutdown()
+
+    def _dispatch(self, message) -> None:
+        done = not isinstance(message, (w.Started, w.Progress, w.Idle))
+        if isinstance(message, w.ModelLoaded):
+            self.config, self.device, self.can_segment, self.folder = (
+                message.config, message.device, message.can_segment, message.folder)
+        signal = {w.ModelLoaded: self.modelLoaded, w.Generated: self.generated,
+                  w.BatchGenerated: self.batchGenerated, w.Segmented: self.segmented,
+                  w.TaskFinished: self.taskFinished, w.Progress: self.progress, w.Failed: self.failed,
+                  w.Superseded: self.superseded}.get(type(message))
+        if done:
+            was_busy = self.busy
+            self._outstanding.discard(message.request_id)
+            if was_busy != self.busy:
+                self.busyChanged.emit(self.busy)
+        if signal is not None:
+            signal.emit(message)

@@ -1,0 +1,127 @@
+"""Generate, live mode and variations: snapshots of the document go to the engine, images come back.
+
+How results enter the undo history:
+- live mode: the image made after a stroke is attached to that stroke's undo step (one Ctrl+Z undoes
+  both), as long as that step is still the newest one;
+- Generate (Ctrl+G), or a live result whose step is no longer the newest: its own "generate" step;
+- adopting a variation: one step that sets the seed, the noise and the image.
+Requests on the "generate" channel are latest-wins, and results older than the newest request are
+ignored here too (a queued signal can arrive after a newer request was sent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine import worker as w
+from engine.imagefiles import image_to_uint8
+
+from .document import noise_ops
+from .document.commands import Compound, SetImage, SetSeed, diff_edit
+from .engine_client import EngineClient
+from .session import DocumentCommand, EditorSession
+
+NOISE_AFFECTS_IMAGE = {"labels", "noise"}
+
+
+@dataclass(frozen=True)
+class GenerateTag:
+    step: DocumentCommand | None  # the undo step this image belongs to (live mode), else None
+
+
+@dataclass(frozen=True)
+class VariationsTag:
+    seeds: tuple
+
+
+class GenerationController(QObject):
+    imageAdopted = Signal(float)  # seconds the generation took
+    variationsReady = Signal(object, object)  # seeds, images (H x W x 3 uint8 each)
+    liveChanged = Signal(bool)
+
+    def __init__(self, session: EditorSession, engine: EngineClient, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.engine = engine
+        self.live = False
+        self.precision = "fp32"
+        self._latest_generate = 0
+        self._latest_variations = 0
+        self._variation_noises: dict[int, np.ndarray] = {}  # seed -> the noise map its image was made with
+        engine.generated.connect(self._on_generated)
+        engine.batchGenerated.connect(self._on_batch)
+        session.pushed.connect(self._on_pushed)
+
+    @property
+    def ready(self) -> bool:
+        return self.engine.config is not None
+
+    def set_live(self, on: bool) -> None:
+        if on != self.live:
+            self.live = on
+            self.liveChanged.emit(on)
+            if on:
+                self.generate()
+
+    def generate(self, step: DocumentCommand | None = None) -> int | None:
+        if not self.ready:
+            return None
+        doc = self.session.doc
+        self._latest_generate = self.engine.submit(
+            w.Generate(w.snapshot(doc.labels), w.snapshot(doc.noise), self.precision, tag=GenerateTag(step)))
+        return self._latest_generate
+
+    def _on_pushed(self, step: DocumentCommand) -> None:
+        from .session import layers_of
+
+        if self.live and layers_of(step.cmd) & NOISE_AFFECTS_IMAGE:
+            self.generate(step)
+
+    def _on_generated(self, msg: w.Generated) -> None:
+        if msg.request_id < self._latest_generate or not isinstance(msg.tag, GenerateTag):
+            return
+        image = image_to_uint8(msg.image)
+        step = msg.tag.step
+        if step is not None and not step.image_attached and self.session.top_command() is step:
+            step.attach_image(image)
+        elif self.session.doc.image is None or not np.array_equal(self.session.doc.image, image):
+            self.session.push(SetImage(self.session.doc.image, image, "generate"))
+        self.imageAdopted.emit(msg.seconds)
+
+    # -- variations ------------------------------------------------------------------------------
+    def make_variations(self, count: int) -> int | None:
+        """Generate `count` images with fresh seeds (locked pixels keep their noise)."""
+        if not self.ready:
+            return None
+        doc = self.session.doc
+        seeds = tuple(int(s) for s in self.session.rng.integers(0, 2**31 - 1, size=count))
+        noises = tuple(noise_ops.reseeded_noise(doc, s) for s in seeds)
+        self._variation_noises = dict(zip(seeds, noises))
+        self._latest_variations = self.engine.submit(
+            w.GenerateBatch(w.snapshot(doc.labels), noises, self.precision, tag=VariationsTag(seeds)))
+        return self._latest_variations
+
+    def _on_batch(self, msg: w.BatchGenerated) -> None:
+        if msg.request_id < self._latest_variations or not isinstance(msg.tag, VariationsTag):
+            return
+        images = [image_to_uint8(im) for im in msg.images]
+        self.variationsReady.emit(msg.tag.seeds[:len(images)], images)
+
+    def adopt_variation(self, seed: int, image: np.ndarray) -> None:
+        """One undo step: the variation's seed and noise (locks respected) and its image."""
+        doc = self.session.doc
+        noise = self._variation_noises.get(seed)
+        if noise is None:
+            parts = list(noise_ops.reseed(doc, seed).parts)
+        else:  # exactly the noise the image was made with, even if locks changed since
+            parts = [SetSeed(doc.seed, seed)] + [e for e in [diff_edit("noise", doc.noise, noise, "noise")] if e]
+        parts.append(SetImage(doc.image, image, "adopt"))
+        self.session.push(Compound(parts, f"adopt variation (seed {seed})"))
+
+    # -- layout replacement (photo to layout) ------------------------------------------------------
+    def replace_labels(self, labels: np.ndarray, text: str) -> None:
+        edit = diff_edit("labels", self.session.doc.labels, labels.astype(np.uint8), text)
+        self.session.push(edit)

@@ -1,0 +1,182 @@
+"""Noise editing: the seed, the noise brush's action, resampling a class, blending a region, locks.
+
+`NoiseController` holds the logic (document commands on the session); `NoisePanel` is its widgets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import qtawesome as qta
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from .document import noise_ops, painting
+from .document.commands import RegionEdit
+from .session import EditorSession
+from .tool_state import ToolState
+
+RESAMPLE_ONE, RESAMPLE_PIXEL, LOCK, UNLOCK, BLEND = (
+    "Resample (one vector)", "Resample (per pixel)", "Lock noise", "Unlock noise", "Select for blending")
+BRUSH_ACTIONS = (RESAMPLE_ONE, RESAMPLE_PIXEL, BLEND, LOCK, UNLOCK)
+MAX_SEED = 2**31 - 1
+
+
+class NoiseController(QObject):
+    blendChanged = Signal(bool)  # a blend region exists
+    previewRequested = Signal()  # the noise changed without an undo step yet (slider drag): regenerate
+
+    def __init__(self, session: EditorSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.brush_action = RESAMPLE_ONE
+        self.respect_locks = True
+        self.blend: noise_ops.RegionBlend | None = None
+        self._blend_preview: RegionEdit | None = None
+        session.documentReplaced.connect(self.clear_blend)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self.session.rng
+
+    def set_seed(self, seed: int) -> None:
+        cmd = noise_ops.reseed(self.session.doc, seed)
+        if seed != self.session.doc.seed or len(cmd.parts) > 1:
+            self.session.push(cmd)
+
+    def new_seed(self) -> int:
+        seed = int(self.rng.integers(0, MAX_SEED))
+        self.set_seed(seed)
+        return seed
+
+    def resample_class(self, class_index: int, per_pixel: bool = False) -> None:
+        mode = noise_ops.PER_PIXEL if per_pixel else noise_ops.ONE_VECTOR
+        self.session.push(noise_ops.resample_class(self.session.doc, class_index, self.rng, mode,
+                                                   self.respect_locks))
+
+    def apply_brush(self, patch: painting.Patch) -> None:
+        doc = self.session.doc
+        if patch.empty:
+            return
+        if self.brush_action in (RESAMPLE_ONE, RESAMPLE_PIXEL):
+            mode = noise_ops.ONE_VECTOR if self.brush_action == RESAMPLE_ONE else noise_ops.PER_PIXEL
+            self.session.push(noise_ops.resample_region(doc, patch, self.rng, mode, self.respect_locks))
+        elif self.brush_action in (LOCK, UNLOCK):
+            self.session.push(noise_ops.set_lock(doc, patch, self.brush_action == LOCK))
+        elif self.brush_action == BLEND:
+            self.start_blend(patch)
+
+    # -- blend: a region, a fresh target, a slider t -----------------------------------------------
+    def start_blend(self, patch: painting.Patch) -> None:
+        self.commit_blend()
+        blend = noise_ops.RegionBlend(self.session.doc, patch, self.rng, noise_ops.ONE_VECTOR, self.respect_locks)
+        self.blend = None if blend.empty else blend
+        self.blendChanged.emit(self.blend is not None)
+
+    def preview_blend(self, t: float) -> None:
+        """Slider drag: write the blended noise without an undo step, and ask for a regeneration."""
+        if self.blend is None:
+            return
+        edit = self.blend.edit(self.session.doc, t)
+        edit.apply(self.session.doc)
+        self._blend_preview = edit
+        self.previewRequested.emit()
+
+    def commit_blend(self) -> None:
+        """Slider released: the current blend position becomes one undo step."""
+        if self.blend is None or self._blend_preview is None:
+            return
+        edit, self._blend_preview = self._blend_preview, None
+        if not np.array_equal(edit.old, edit.new):
+            self.session.push(edit)  # redo writes the same values the preview already wrote
+
+    def clear_blend(self) -> None:
+        if self._blend_preview is not None:
+            self._blend_preview.revert(self.session.doc)
+            self._blend_preview = None
+        self.blend = None
+        self.blendChanged.emit(False)
+
+
+class NoisePanel(QWidget):
+    def __init__(self, noise: NoiseController, state: ToolState, parent=None):
+        super().__init__(parent)
+        self.noise, self.state = noise, state
+        session = noise.session
+        self.seed = QSpinBox(maximum=MAX_SEED, keyboardTracking=False)
+        self.seed.setToolTip("The global noise seed: the same seed gives the same image (outside locked regions)")
+        new_seed = QPushButton(qta.icon("fa5s.dice"), "New seed")
+        new_seed.setToolTip("Draw a random seed: restyles everything that is not locked (Ctrl+R)")
+        self.action = QComboBox()
+        self.action.addItems(BRUSH_ACTIONS)
+        self.action.setToolTip("What the noise brush (N) does to the region you brush over")
+        self.class_button = QPushButton(qta.icon("fa5s.random"), "Resample current class")
+        self.class_button.setToolTip("New noise for every pixel of the current class (Shift: per pixel)")
+        self.blend_label = QLabel("Brush a region with 'Select for blending' first")
+        self.blend_label.setWordWrap(True)
+        self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, enabled=False)
+        self.blend_slider.setToolTip("0 = the region's current noise, 100 = a fresh noise vector")
+        done = QPushButton("Done")
+        done.clicked.connect(noise.clear_blend)
+        clear_locks = QPushButton(qta.icon("fa5s.lock-open"), "Unlock all")
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(new_seed)
+        form = QFormLayout()
+        form.addRow("Seed", seed_row)
+        form.addRow("Noise brush", self.action)
+        blend_box = QGroupBox("Blend region")
+        bl = QVBoxLayout(blend_box)
+        bl.addWidget(self.blend_label)
+        row = QHBoxLayout()
+        row.addWidget(self.blend_slider, 1)
+        row.addWidget(done)
+        bl.addLayout(row)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(form)
+        lay.addWidget(self.class_button)
+        lay.addWidget(blend_box)
+        lay.addWidget(clear_locks)
+        lay.addStretch(1)
+
+        self.seed.valueChanged.connect(self._seed_edited)
+        new_seed.clicked.connect(noise.new_seed)
+        self.action.currentTextChanged.connect(lambda t: setattr(noise, "brush_action", t))
+        self.class_button.clicked.connect(self._resample_class)
+        self.blend_slider.valueChanged.connect(lambda v: noise.preview_blend(v / 100))
+        self.blend_slider.sliderReleased.connect(noise.commit_blend)
+        noise.blendChanged.connect(self._blend_state)
+        clear_locks.clicked.connect(self._unlock_all)
+        session.changed.connect(self._doc_changed)
+        self._doc_changed({"seed"})
+
+    def _seed_edited(self, value: int):
+        if value != self.noise.session.doc.seed:
+            self.noise.set_seed(value)
+
+    def _doc_changed(self, layers):
+        if "seed" in layers:
+            self.seed.blockSignals(True)
+            self.seed.setValue(self.noise.session.doc.seed)
+            self.seed.blockSignals(False)
+
+    def _resample_class(self):
+        from PySide6.QtWidgets import QApplication
+
+        shift = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self.noise.resample_class(self.state.current_class, per_pixel=shift)
+
+    def _blend_state(self, active: bool):
+        self.blend_slider.blockSignals(True)
+        self.blend_slider.setValue(0)
+        self.blend_slider.blockSignals(False)
+        self.blend_slider.setEnabled(active)
+        self.blend_label.setText("Drag to morph the region towards fresh noise; release keeps it" if active
+                                 else "Brush a region with 'Select for blending' first")
+
+    def _unlock_all(self):
+        doc = self.noise.session.doc
+        if doc.locked.any():
+            self.noise.session.push(noise_ops.set_lock(doc, painting.patch_from_full(doc.locked), False))

@@ -1,0 +1,88 @@
+"""The open document with its undo stack: every change goes through `push` as one QUndoCommand.
+
+Document commands (editor/document/commands.py) are plain objects; `DocumentCommand` adapts one to
+QUndoStack. Listeners learn what changed through `changed(set_of_layer_names)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from .document import LabelDocument
+from .document.commands import Compound, RegionEdit, SetImage, SetSeed
+
+UNDO_LIMIT = 200
+
+
+def layers_of(cmd) -> set:
+    if isinstance(cmd, Compound):
+        out = set()
+        for p in cmd.parts:
+            out |= layers_of(p)
+        return out
+    if isinstance(cmd, RegionEdit):
+        return {cmd.layer}
+    if isinstance(cmd, SetImage):
+        return {"image"}
+    if isinstance(cmd, SetSeed):
+        return {"seed"}
+    return set()
+
+
+class DocumentCommand(QUndoCommand):
+    def __init__(self, session: "EditorSession", cmd):
+        super().__init__(cmd.text)
+        self.session = session
+        self.cmd = cmd
+        self.image_attached = False
+
+    def redo(self):
+        self.cmd.apply(self.session.doc)
+        self.session.changed.emit(layers_of(self.cmd))
+
+    def undo(self):
+        self.cmd.revert(self.session.doc)
+        self.session.changed.emit(layers_of(self.cmd))
+
+    def attach_image(self, image: np.ndarray) -> None:
+        """Make a generated image part of this step (live mode: one stroke + its image = one undo)."""
+        part = SetImage(self.session.doc.image, image, "generate")
+        self.cmd = Compound([self.cmd, part], self.cmd.text)
+        self.image_attached = True
+        part.apply(self.session.doc)
+        self.session.changed.emit({"image"})
+
+
+class EditorSession(QObject):
+    changed = Signal(object)  # set of layer names: labels, noise, locked, image, seed
+    documentReplaced = Signal()
+    pushed = Signal(object)  # the DocumentCommand just pushed
+
+    def __init__(self, doc: LabelDocument, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.stack = QUndoStack(self)
+        self.stack.setUndoLimit(UNDO_LIMIT)
+        self.rng = np.random.default_rng()
+        self.project_path = None
+
+    def push(self, cmd) -> DocumentCommand | None:
+        if cmd is None:
+            return None
+        qcmd = DocumentCommand(self, cmd)
+        self.stack.push(qcmd)
+        self.pushed.emit(qcmd)
+        return qcmd
+
+    def top_command(self) -> DocumentCommand | None:
+        i = self.stack.index()
+        return self.stack.command(i - 1) if i > 0 else None
+
+    def replace_document(self, doc: LabelDocument) -> None:
+        self.doc = doc
+        self.stack.clear()
+        self.stack.setClean()
+        self.documentReplaced.emit()
+        self.changed.emit({"labels", "noise", "locked", "image", "seed"})
