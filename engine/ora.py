@@ -89,7 +89,9 @@ def read_ora(path: Path) -> list[OraLayer]:
                 rgba = np.asarray(Image.open(io.BytesIO(z.read(el.get("src")))).convert("RGBA"))
                 layers.append(OraLayer(el.get("name", ""), rgba, el.get("visibility", "visible") == "visible",
                                        float(el.get("opacity", "1"))))
-    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError) as e:
+    except InputError:
+        raise
+    except Exception as e:  # damaged zip members fail as zlib.error, BadZipFile, PIL errors, ...
         raise InputError(f"corrupt OpenRaster file ({e.__class__.__name__}: {str(e)[:100]})", path) from None
     return layers
 
