@@ -1,0 +1,89 @@
+"""Resumable training checkpoints: one safetensors file, written atomically, no pickled objects.
+
+The file holds every tensor (generator, discriminator, EMA generator, Adam moments, the torch RNG
+states) and, in its metadata, a JSON document with everything else (iteration, timing, Adam
+hyperparameters, the numpy RNG state). A crash while writing leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load
+
+from ..errors import InputError
+from ..fileio import atomic_save_safetensors, atomic_write_text
+
+CHECKPOINT_FILE = "checkpoint.safetensors"
+STATE_FILE = "state.json"  # a readable copy of the JSON part; the checkpoint's own copy is authoritative
+STATE_KEY = "state_json"
+
+
+def _optimizer_tensors(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
+    sd = opt.state_dict()
+    for idx, st in sd["state"].items():
+        for k, v in st.items():
+            tensors[f"{prefix}.{idx}.{k}"] = torch.as_tensor(v).clone()
+    return {"param_groups": sd["param_groups"]}
+
+
+def _restore_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    state: dict = {}
+    for key, v in tensors.items():
+        if key.startswith(prefix + "."):
+            _, idx, name = key.split(".", 2)
+            state.setdefault(int(idx), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def save_checkpoint(run_dir: Path, modules: dict, optimizers: dict, rng_tensors: dict, state: dict) -> Path:
+    tensors = {}
+    for name, module in modules.items():
+        for k, v in module.state_dict().items():
+            tensors[f"{name}.{k}"] = v
+    state = dict(state)
+    state["optimizers"] = {name: _optimizer_tensors(f"opt_{name}", opt, tensors) for name, opt in optimizers.items()}
+    for name, t in rng_tensors.items():
+        tensors[f"rng.{name}"] = t
+    text = json.dumps(state, indent=1)
+    path = Path(run_dir) / CHECKPOINT_FILE
+    atomic_save_safetensors(tensors, path, {STATE_KEY: text})
+    atomic_write_text(Path(run_dir) / STATE_FILE, text)
+    return path
+
+
+def read_checkpoint(path: Path) -> tuple[dict, dict]:
+    """(tensors, state) of a checkpoint file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no checkpoint here (nothing to resume or export)", path) from None
+    try:
+        from safetensors import safe_open  # metadata lives in the header
+
+        tensors = load(data)
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+        state = json.loads(meta[STATE_KEY])
+    except (SafetensorError, KeyError, ValueError) as e:
+        raise InputError(f"not a readable training checkpoint ({e.__class__.__name__})", path) from None
+    return tensors, state
+
+
+def restore_modules(tensors: dict, modules: dict, path=None) -> None:
+    for name, module in modules.items():
+        prefix = name + "."
+        sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        try:
+            module.load_state_dict(sd, strict=True)
+        except RuntimeError as e:
+            raise InputError(f"checkpoint does not match the {name} architecture ({str(e).splitlines()[0]})", path) from None
+
+
+def restore_optimizers(tensors: dict, state: dict, optimizers: dict) -> None:
+    for name, opt in optimizers.items():
+        _restore_optimizer(f"opt_{name}", opt, tensors, state["optimizers"][name])

@@ -1,0 +1,45 @@
+"""Turn a training run into a model folder of ours: the EMA generator and the discriminator, folded
+into the inference form, with the classes, palette and provenance in config.json."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from ..config import ModelConfig
+from ..layers import folded_state_dict
+from ..model_folder import save_model_folder
+from ..oasis_discriminator import OasisDiscriminator
+from ..oasis_generator import OasisGenerator
+from . import checkpoint as ckpt
+from .trainer import RunSpec
+
+
+def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_provenance: dict | None = None) -> Path:
+    run_dir = Path(run_dir)
+    spec = RunSpec.load(run_dir)
+    path = run_dir / ckpt.CHECKPOINT_FILE
+    tensors, state = ckpt.read_checkpoint(path)
+    n = len(spec.class_names)
+    ema = OasisGenerator(spec.arch.generator(n), trainable=True)
+    disc = OasisDiscriminator(spec.arch.discriminator(n), trainable=True)
+    # the checkpoint's EMA BatchNorm statistics were recollected when it was saved
+    ckpt.restore_modules(tensors, {"EMA": ema, "D": disc}, path)
+    provenance = {
+        "source": "trained with engine.training (OASIS recipe)",
+        "preset": spec.preset_name,
+        "iterations": state["iteration"],
+        "train_seconds": round(state["train_seconds"], 1),
+        "batch_size": spec.settings.batch_size,
+        "training_crop": spec.arch.crop,
+        "generator": "EMA",
+        "ema_bn_recollected": bool(state.get("ema_bn_recollected")),
+        "data": spec.data,
+        "exported": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **(extra_provenance or {}),
+    }
+    cfg = ModelConfig(generator=ema.cfg, discriminator=disc.cfg, height=spec.arch.size, width=spec.arch.size,
+                      class_names=tuple(spec.class_names), palette=tuple(tuple(c) for c in spec.palette),
+                      unknown_index=spec.unknown_index, dataset=spec.data.get("name", "custom"),
+                      provenance=provenance)
+    return save_model_folder(Path(out_dir), cfg, folded_state_dict(ema), folded_state_dict(disc), overwrite=overwrite)

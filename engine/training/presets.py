@@ -1,0 +1,38 @@
+"""Named architecture presets for training.
+
+`public` is the original OASIS size (74M-parameter generator: far too slow to train on a CPU).
+`light` is the CPU configuration the bundled landscape model uses; its sizes were picked by measuring a
+training iteration and a 256x256 generation on a 2-core machine (docs/default-model.md).
+`tiny` exists for tests: it trains in milliseconds and means nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import PUBLIC_D_LAST_WIDTH, PUBLIC_D_WIDTHS, DiscriminatorConfig, GeneratorConfig
+
+
+@dataclass(frozen=True)
+class ArchPreset:
+    base_width: int
+    spade_hidden: int
+    z_dim: int
+    d_widths: tuple
+    d_last_width: int
+    size: int  # model output size (a photo's short side maps to this)
+    crop: int  # training crop side (<= size)
+
+    def generator(self, num_classes: int) -> GeneratorConfig:
+        return GeneratorConfig(semantic_nc=num_classes, z_dim=self.z_dim, base_width=self.base_width,
+                               spade_hidden=self.spade_hidden)
+
+    def discriminator(self, num_classes: int) -> DiscriminatorConfig:
+        return DiscriminatorConfig(semantic_nc=num_classes, widths=tuple(self.d_widths), last_width=self.d_last_width)
+
+
+PRESETS = {
+    "public": ArchPreset(64, 128, 64, PUBLIC_D_WIDTHS, PUBLIC_D_LAST_WIDTH, 256, 256),
+    "light": ArchPreset(8, 16, 16, (3, 16, 32, 32, 64, 64, 128), 16, 256, 128),
+    "tiny": ArchPreset(1, 4, 4, (3, 4, 4, 8, 8, 8, 8), 4, 64, 64),
+}

@@ -1,0 +1,41 @@
+"""Training hyperparameters, stored in the run folder so a resumed run trains exactly as it started."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .augment import AugmentSettings
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    iterations: int = 5000
+    batch_size: int = 4
+    lr_g: float = 1e-4  # public recipe (Adam betas 0, 0.999)
+    lr_d: float = 4e-4
+    beta1: float = 0.0
+    beta2: float = 0.999
+    lambda_labelmix: float = 10.0
+    # The public 0.9999 suits 200 epochs on 20k images; a few thousand iterations need a shorter memory.
+    ema_decay: float = 0.999
+    bn_batches: int = 50  # batches for the EMA generator's BatchNorm statistics before each save
+    per_class_noise_prob: float = 0.25  # share of samples whose noise differs per class (3D noise use)
+    seed: int = 0
+    checkpoint_every: int = 200
+    sample_every: int = 200
+    snapshot_every: int = 1000  # keep a copy of the checkpoint (to step back after a collapse)
+    bf16: bool = False  # measured slower on CPUs without AMX; see docs/default-model.md
+    channels_last: bool = False
+    augment: AugmentSettings = field(default_factory=AugmentSettings)
+    copy_paste_prob: float = 0.3
+    min_zoom: float = 0.9
+    max_zoom: float = 1.3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "TrainSettings":
+        d = dict(d)
+        d["augment"] = AugmentSettings(**d.get("augment", {}))
+        return TrainSettings(**d)

@@ -1,0 +1,87 @@
+import json
+import numpy as np
+import pytest
+import torch
+
+from engine.api import global_noise, load_model
+from engine.cli import main
+from engine.training.checkpoint import CHECKPOINT_FILE, read_checkpoint
+from engine.training.cli import read_classes
+from engine.training.data import load_pairs
+from engine.training.presets import PRESETS
+from engine.training.settings import TrainSettings
+from engine.training.trainer import OasisTrainer, RunSpec
+
+
+def _spec(data, iterations):
+    names, palette = read_classes(data / "classes.json")
+    settings = TrainSettings(iterations=iterations, batch_size=2, checkpoint_every=2, sample_every=0, bn_batches=2,
+                             snapshot_every=0)
+    return RunSpec("tiny", PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
+
+
+def _trainer(data, run_dir, iterations):
+    spec = _spec(data, iterations)
+    return OasisTrainer(run_dir, spec, load_pairs(data / "photos", data / "labels", len(spec.class_names)))
+
+
+def test_cli_trains_exports_and_the_model_loads(synthetic_data, tmp_path):
+    run, model_dir = tmp_path / "run", tmp_path / "model"
+    args = ["train-oasis", "--data", str(synthetic_data / "photos"), "--labels", str(synthetic_data / "labels"),
+            "--out", str(run), "--config", "tiny", "--iterations", "3", "--batch-size", "2",
+            "--checkpoint-every", "2", "--sample-every", "3", "--threads", "1"]
+    assert main(args) == 0
+    state = json.loads((run / "state.json").read_text())
+    assert state["iteration"] == 3
+    assert all(np.isfinite(v) for v in state["last_losses"].values())
+    assert (run / "samples" / "iter_000003.png").is_file()
+    assert main(args) == 2  # a second start without --resume refuses to overwrite the run
+    assert main(args[:-8] + ["--iterations", "4", "--resume", "--threads", "1"]) == 0
+    assert json.loads((run / "state.json").read_text())["iteration"] == 4
+
+    assert main(["export-oasis", "--run", str(run), "--out", str(model_dir)]) == 0
+    model = load_model(model_dir)
+    cfg = model.config
+    assert cfg.class_names == ("unknown", "sky", "water", "grass") and cfg.unknown_index == 0
+    assert cfg.provenance["iterations"] == 4 and cfg.provenance["generator"] == "EMA"
+    labels = np.ones((64, 64), np.int64)
+    image = model.generate(labels, global_noise(cfg.z_dim, 0))
+    assert image.shape == (3, 64, 64) and np.isfinite(image).all()
+    seg, logits = model.segment(image)
+    assert seg.shape == (64, 64) and logits.shape == (5, 64, 64)
+
+
+def test_resume_gives_the_same_next_steps(synthetic_data, tmp_path):
+    torch.set_num_threads(1)
+    straight = _trainer(synthetic_data, tmp_path / "a", 4)
+    straight.train()
+    resumed_dir = tmp_path / "b"
+    first = _trainer(synthetic_data, resumed_dir, 2)
+    first.train()  # saves a checkpoint at iteration 2
+    second = _trainer(synthetic_data, resumed_dir, 4)
+    second.resume()
+    assert second.iteration == 2
+    second.train()
+    a, _ = read_checkpoint(tmp_path / "a" / CHECKPOINT_FILE)
+    b, _ = read_checkpoint(resumed_dir / CHECKPOINT_FILE)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_export_refuses_a_folder_without_checkpoint(tmp_path):
+    from engine.errors import InputError
+    from engine.training.export import export_run
+
+    with pytest.raises(InputError):
+        export_run(tmp_path, tmp_path / "out")
+
+
+def test_checkpoint_has_no_pickle(synthetic_data, tmp_path):
+    t = _trainer(synthetic_data, tmp_path / "run", 2)
+    t.train()
+    data = (tmp_path / "run" / CHECKPOINT_FILE).read_bytes()
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + header_len])
+    assert "state_json" in header["__metadata__"]
+    assert all(v["dtype"] in ("F32", "I64", "U8") for k, v in header.items() if k != "__metadata__")
