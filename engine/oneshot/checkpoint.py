@@ -1,0 +1,120 @@
+"""Crash-safe checkpoints: tensors in safetensors, everything else in JSON (no pickle).
+
+Layout in <run>/checkpoints/: weights_<iter>.safetensors (G, D, G_ema, Adam moments, RNG
+state) and state.json naming the current weights file. state.json is replaced last, so a crash
+mid-write leaves the previous checkpoint intact; older weight files are deleted afterwards.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .errors import OneShotInputError
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _optimizer_to_flat(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
+    sd = opt.state_dict()
+    for pid, state in sd["state"].items():
+        for name, value in state.items():
+            tensors[f"{prefix}.{pid}.{name}"] = torch.as_tensor(value).detach().clone().contiguous()
+    return {"param_groups": sd["param_groups"]}
+
+
+def _optimizer_from_flat(prefix: str, opt: torch.optim.Optimizer, meta: dict, tensors: dict) -> None:
+    state: dict = {}
+    for key, value in tensors.items():
+        if key.startswith(prefix + "."):
+            _, pid, name = key.split(".", 2)
+            state.setdefault(int(pid), {})[name] = value
+    groups = []
+    for g in meta["param_groups"]:
+        g = dict(g)
+        if "betas" in g:
+            g["betas"] = tuple(g["betas"])
+        groups.append(g)
+    opt.load_state_dict({"state": state, "param_groups": groups})
+    # Moments must have their parameter's memory layout (e.g. channels_last): the fused Adam
+    # kernel walks raw memory, so a contiguous moment for a channels_last weight would pair
+    # the wrong elements and silently corrupt training after a resume.
+    for param, param_state in opt.state.items():
+        for name, value in param_state.items():
+            if torch.is_tensor(value) and value.shape == param.shape:
+                param_state[name] = torch.empty_like(param).copy_(value)
+
+
+def _module_tensors(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
+    for k, v in module.state_dict().items():
+        tensors[f"{prefix}.{k}"] = v.detach().clone().contiguous()
+
+
+def _load_module(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
+    sd = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+    module.load_state_dict(sd, strict=True)
+
+
+def save_checkpoint(run_dir: str, iteration: int, modules: dict[str, torch.nn.Module],
+                    optimizers: dict[str, torch.optim.Optimizer], extra: dict | None = None) -> str:
+    folder = os.path.join(run_dir, "checkpoints")
+    tensors: dict[str, torch.Tensor] = {}
+    for name, m in modules.items():
+        _module_tensors(name, m, tensors)
+    opt_meta = {name: _optimizer_to_flat(name, o, tensors) for name, o in optimizers.items()}
+    tensors["rng.torch"] = torch.get_rng_state()
+    weights_name = f"weights_{iteration:08d}.safetensors"
+    atomic_write_bytes(os.path.join(folder, weights_name), st_save(tensors))
+    state = {"iteration": iteration, "weights": weights_name, "optimizers": opt_meta,
+             "extra": extra or {}}
+    atomic_write_bytes(os.path.join(folder, "state.json"), json.dumps(state, indent=1).encode())
+    for f in os.listdir(folder):  # older checkpoints are superseded now
+        if f.startswith("weights_") and f != weights_name:
+            os.unlink(os.path.join(folder, f))
+    return os.path.join(folder, weights_name)
+
+
+def read_state(run_dir: str) -> tuple[dict, dict[str, torch.Tensor]]:
+    folder = os.path.join(run_dir, "checkpoints")
+    path = os.path.join(folder, "state.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            state = json.load(f)
+        with open(os.path.join(folder, state["weights"]), "rb") as f:
+            tensors = st_load(f.read())
+    except FileNotFoundError as e:
+        raise OneShotInputError(f"{e.filename}: no checkpoint in this run folder") from None
+    except (json.JSONDecodeError, KeyError, ValueError) as e:
+        raise OneShotInputError(f"{path}: unreadable checkpoint ({e})") from None
+    return state, tensors
+
+
+def load_checkpoint(run_dir: str, modules: dict[str, torch.nn.Module],
+                    optimizers: dict[str, torch.optim.Optimizer] | None = None,
+                    restore_rng: bool = True) -> dict:
+    state, tensors = read_state(run_dir)
+    for name, m in modules.items():
+        _load_module(name, m, tensors)
+    for name, o in (optimizers or {}).items():
+        _optimizer_from_flat(name, o, state["optimizers"][name], tensors)
+    if restore_rng:
+        torch.set_rng_state(tensors["rng.torch"])
+    return state

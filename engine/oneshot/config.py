@@ -1,0 +1,183 @@
+"""Configuration of a one-shot run, derived from the training image size.
+
+Geometry follows the public SIV-GAN/OSMIS implementation (see docs/one-shot-models.md):
+g = smallest number of generator blocks for which both rounded sides / 2^(g-1) lie in [3, 7].
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+from .errors import OneShotInputError
+
+G_MULTIPLIERS = [8, 8, 8, 8, 8, 8, 8, 4, 2, 1]
+D_MULTIPLIERS = [1, 2, 4, 8, 8, 8, 8, 8, 8]
+# g -> (discriminator blocks, of which low-level blocks), from the public code.
+D_BLOCKS_BY_G = {5: (6, 2), 6: (7, 3), 7: (7, 3), 8: (7, 4), 9: (8, 4)}
+MIN_G, MAX_G = 3, 9
+NOISE_RANGE = (3, 7)
+
+PRESETS = {
+    # The thesis / public-code settings.
+    "faithful": dict(max_size=330, batch_size=5, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
+                     ema_decay=0.9999, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
+                     bernoulli_warmup_iters=15000, iterations=100000, ch_g=32, ch_d=32,
+                     precision="fp32", channels_last=False, reuse_fake_for_g=False,
+                     fused_adam=False, checkpoint_every=5000, preview_every=1000,
+                     progress_every=100),
+    # Recognisable, diverse samples of a single image in ~20 minutes on a 2-core CPU:
+    # smaller image, narrower networks, one generator pass per iteration, faster EMA and a
+    # proportionally shorter Bernoulli warm-up (15000/100000 of the run).
+    "cpu": dict(max_size=112, batch_size=5, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
+                ema_decay=0.999, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
+                bernoulli_warmup_iters=240, iterations=1600, ch_g=16, ch_d=16,
+                precision="fp32", channels_last=True, reuse_fake_for_g=True,
+                fused_adam=True, checkpoint_every=500, preview_every=250, progress_every=50),
+}
+
+
+def _round_half_up(x: float) -> int:
+    return int(math.floor(x + 0.5))
+
+
+def generator_geometry(height: int, width: int) -> tuple[int, tuple[int, int]]:
+    """Return (g, noise_shape) for an image of height x width (after --max-size scaling).
+
+    Rule of the public code: the smallest g whose rounded quotients side / 2^(g-1) are both in
+    [3, 7] (854x480 scaled to max side 330 -> 185x330 -> g=7, noise 3x5). For extreme aspect
+    ratios no g qualifies; then the g with the smallest distance of the quotients to the range
+    is used (noise sides may then be < 3 or > 7).
+    """
+    lo, hi = NOISE_RANGE
+    best = None
+    for g in range(MIN_G, MAX_G + 1):
+        scale = 2 ** (g - 1)
+        nh, nw = max(1, _round_half_up(height / scale)), max(1, _round_half_up(width / scale))
+        if lo <= nh <= hi and lo <= nw <= hi:
+            return g, (nh, nw)
+        miss = sum(max(0, lo - n) + max(0, n - hi) for n in (nh, nw))
+        if best is None or miss < best[0]:
+            best = (miss, g, (nh, nw))
+    return best[1], best[2]
+
+
+def discriminator_blocks(g: int) -> tuple[int, int]:
+    """(D blocks, low-level blocks) for g generator blocks; below g=5 (tiny images) use g+1, 2."""
+    if g in D_BLOCKS_BY_G:
+        return D_BLOCKS_BY_G[g]
+    return (g + 1, 2) if g < 5 else D_BLOCKS_BY_G[9]
+
+
+def scaled_size(height: int, width: int, max_size: int | None) -> tuple[int, int]:
+    """Scale so the longer side is at most max_size (never upscale)."""
+    if not max_size or max(height, width) <= max_size:
+        return height, width
+    s = max_size / max(height, width)
+    return max(1, _round_half_up(height * s)), max(1, _round_half_up(width * s))
+
+
+@dataclass
+class OneShotConfig:
+    images: str
+    masks: str | None = None
+    preset: str = "cpu"
+    max_size: int | None = 112
+    max_frames: int = 100
+    source_hw: tuple[int, int] = (0, 0)
+    scaled_hw: tuple[int, int] = (0, 0)
+    train_hw: tuple[int, int] = (0, 0)
+    noise_shape: tuple[int, int] = (3, 5)
+    z_dim: int = 64
+    g_blocks: int = 5
+    d_blocks: int = 6
+    d_low_blocks: int = 2
+    num_mask_channels: int = 0  # N = objects + background; 0 means SIV-GAN (no masks)
+    ch_g: int = 32
+    ch_d: int = 32
+    g_channels: list[int] = field(default_factory=list)
+    d_channels: list[int] = field(default_factory=list)
+    batch_size: int = 5
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    ema_decay: float = 0.9999
+    diffaug_prob: float = 0.3
+    fa_prob: float = 0.4
+    div_weight: float = 0.15
+    bernoulli_warmup_iters: int = 15000
+    iterations: int = 100000
+    precision: str = "fp32"  # "fp32" or "bf16" (autocast; only pays off on CPUs with bf16 units)
+    channels_last: bool = False
+    reuse_fake_for_g: bool = False
+    fused_adam: bool = False
+    seed: int = 0
+    threads: int = 2
+    checkpoint_every: int = 5000
+    preview_every: int = 1000
+    progress_every: int = 100
+    num_frames: int = 1
+
+    @property
+    def use_masks(self) -> bool:
+        return self.num_mask_channels > 0
+
+    @property
+    def mode(self) -> str:
+        return "osmis" if self.use_masks else "sivgan"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "OneShotConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise OneShotInputError(f"config: unknown keys {sorted(unknown)}")
+        d = dict(d)
+        for key in ("source_hw", "scaled_hw", "train_hw", "noise_shape", "betas"):
+            if key in d and d[key] is not None:
+                d[key] = tuple(d[key])
+        return cls(**d)
+
+    def save(self, run_dir: str) -> None:
+        from .checkpoint import atomic_write_bytes
+        atomic_write_bytes(os.path.join(run_dir, "config.json"), self.to_json().encode())
+
+    @classmethod
+    def load(cls, run_dir: str) -> "OneShotConfig":
+        path = os.path.join(run_dir, "config.json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                return cls.from_dict(json.load(f))
+        except FileNotFoundError:
+            raise OneShotInputError(f"{path}: missing (not a one-shot run folder)") from None
+        except (json.JSONDecodeError, TypeError) as e:
+            raise OneShotInputError(f"{path}: unreadable config ({e})") from None
+
+
+def config_for_size(height: int, width: int, images: str, masks: str | None = None,
+                    num_mask_channels: int = 0, preset: str = "cpu", num_frames: int = 1,
+                    **overrides) -> OneShotConfig:
+    """Build the full configuration for a source image of height x width."""
+    if preset not in PRESETS:
+        raise OneShotInputError(f"preset '{preset}': unknown (choose from {sorted(PRESETS)})")
+    settings = dict(PRESETS[preset])
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    max_size = settings.pop("max_size")
+    sh, sw = scaled_size(height, width, max_size)
+    g, noise = generator_geometry(sh, sw)
+    d_blocks, d_low = discriminator_blocks(g)
+    scale = 2 ** (g - 1)
+    ch_g, ch_d = settings["ch_g"], settings["ch_d"]
+    return OneShotConfig(
+        images=images, masks=masks, preset=preset, max_size=max_size,
+        source_hw=(height, width), scaled_hw=(sh, sw),
+        train_hw=(noise[0] * scale, noise[1] * scale), noise_shape=noise, g_blocks=g,
+        d_blocks=d_blocks, d_low_blocks=d_low, num_mask_channels=num_mask_channels,
+        g_channels=[m * ch_g for m in G_MULTIPLIERS[-(g + 1):]],
+        d_channels=[m * ch_d for m in D_MULTIPLIERS[:d_blocks + 1]],
+        num_frames=num_frames, **settings)
