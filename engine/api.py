@@ -90,6 +90,12 @@ class OasisModel:
     def generate(self, labels: np.ndarray, noise: np.ndarray, precision: str = "fp32") -> np.ndarray:
         labels = self.check_labels(labels)
         noise = self.check_noise(noise, labels.shape)
+        if precision != "fp32":  # fast paths (engine/fast): window-table SPADE, device dtype
+            from .fast import hooks
+
+            self._precision_context(precision)  # validates the name
+            return hooks.generate(self, torch.from_numpy(labels).to(self.device),
+                                  torch.from_numpy(noise).to(self.device), precision)
         lab = torch.from_numpy(labels)[None].to(self.device)
         z = torch.from_numpy(noise)[None].to(self.device)
         cond = make_condition(lab, z, self.config.generator)
@@ -107,6 +113,11 @@ class OasisModel:
         if image.shape[1] % SIZE_MULTIPLE or image.shape[2] % SIZE_MULTIPLE:
             raise InputError(f"image: size {image.shape[1]}x{image.shape[2]} is not a multiple of {SIZE_MULTIPLE}")
         x = torch.from_numpy(image)[None].to(self.device)
+        if precision != "fp32":
+            from .fast import hooks
+
+            self._precision_context(precision)  # validates the name
+            return hooks.segment_logits(self, x, precision)
         with self._precision_context(precision):
             logits = self.discriminator(x)
         return logits[0].float().cpu().numpy()

@@ -1,0 +1,189 @@
+"""The fast OASIS generator: window-table SPADE, channels-last trunk, exact incremental regeneration.
+
+Every layer's activations of the last request are kept (`GeneratorState`). Given the pixels whose
+condition changed, each residual block recomputes only a rectangle: the change at its resolution
+widened by the SPADE halo (2), plus the block input's own dirty rectangle, widened by 1 per 3x3 conv;
+nearest upsampling doubles it. Convolutions are local and everything else is pointwise (BatchNorm uses
+running statistics), so values outside the rectangles are unchanged and the result equals a full pass.
+Caveat that is inherent to the network, not to this code: the first feature map is H/32 x W/32 and its
+receptive field covers the whole image, so an edit that changes a pixel on the 32-pixel sampling grid
+changes every output pixel; the rectangles then grow to the whole map and the pass costs a full one
+(minus the SPADE windows that did not change, which are cheap anyway).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..config import SIZE_MULTIPLE
+from ..oasis_generator import LRELU, OasisGenerator
+from . import rects
+from .modulation import OUT, SpadeGroup, WindowPlan, noise_ids
+
+
+def _conv_params(conv, dtype, device):
+    w = conv.weight.detach().to(device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
+    b = None if conv.bias is None else conv.bias.detach().to(device=device, dtype=dtype)
+    return w, b
+
+
+def _conv_over(conv, inp: torch.Tensor, inp_rect, out_rect) -> torch.Tensor:
+    """A padded conv evaluated on a crop `inp_rect` (= out_rect widened by k//2, clipped), cut to out_rect.
+
+    Zero padding is right where the crop touches the image border; elsewhere the crop's outer ring of
+    outputs has incomplete support and is cut away.
+    """
+    w, b = conv
+    pad = w.shape[-1] // 2
+    out = F.conv2d(inp, w, b, padding=pad)
+    r = rects.relative(out_rect, inp_rect)
+    return out[:, :, r[0]:r[1], r[2]:r[3]]
+
+
+def _modulate(x: torch.Tensor, ab: torch.Tensor, slope: float | None = LRELU) -> torch.Tensor:
+    """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU in place unless slope is None."""
+    nc = ab.shape[1] // 2
+    out = torch.addcmul(ab[:, nc:], x, ab[:, :nc])
+    return out if slope is None else F.leaky_relu_(out, slope)
+
+
+def _pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """A 1x1 conv without bias on a channels-last tensor as one matrix product (faster than the conv)."""
+    n, c, h, w = x.shape
+    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
+    return (rows @ weight).reshape(n, h, w, -1).permute(0, 3, 1, 2)
+
+
+class GeneratorState:
+    """Activations of the last request: block inputs, conv_0 outputs, last block output, image."""
+
+    def __init__(self, cfg, height: int, width: int, dtype, device):
+        self.size = (height, width)
+        w = cfg.widths
+        h0, w0 = height // SIZE_MULTIPLE, width // SIZE_MULTIPLE
+        cl = torch.channels_last
+        self.x_in, self.dx0 = [], []
+        for i in range(len(w) - 1):
+            shape = (h0 << i, w0 << i)
+            self.x_in.append(torch.empty(1, w[i], *shape, dtype=dtype, device=device, memory_format=cl).zero_())
+            self.dx0.append(torch.empty(1, min(w[i], w[i + 1]), *shape, dtype=dtype, device=device, memory_format=cl).zero_())
+        self.out_last = torch.empty(1, w[-1], height, width, dtype=dtype, device=device, memory_format=cl).zero_()
+        self.image = torch.zeros(1, 3, height, width, dtype=torch.float32, device=device)
+        self.valid = False
+
+
+class FastGenerator:
+    """Inference-only re-layout of an OasisGenerator for one device and compute dtype."""
+
+    def __init__(self, generator: OasisGenerator, device: torch.device, dtype: torch.dtype = torch.float32):
+        self.cfg = cfg = generator.cfg
+        self.device, self.dtype = device, dtype
+        self.z = cfg.z_dim if cfg.noise_3d else 0
+        self.instance_norm = cfg.param_free_norm == "instance"
+        self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
+        self.conv_img = _conv_params(generator.conv_img, dtype, device)
+        self.blocks = []
+        for blk in generator.body:
+            spades = [blk.norm_0, blk.norm_1] + ([blk.norm_s] if blk.learned_shortcut else [])
+            self.blocks.append(dict(
+                group=SpadeGroup(spades, self.z, cfg.semantic_nc, self.instance_norm).to(device),
+                conv_0=_conv_params(blk.conv_0, dtype, device),
+                conv_1=_conv_params(blk.conv_1, dtype, device),
+                conv_s=(blk.conv_s.weight.detach()[:, :, 0, 0].T.to(device=device, dtype=dtype).contiguous()
+                        if blk.learned_shortcut else None)))
+
+    def new_state(self, height: int, width: int) -> GeneratorState:
+        return GeneratorState(self.cfg, height, width, self.dtype, self.device)
+
+    # -- inputs ----------------------------------------------------------------------------------
+    def tokens(self, labels: torch.Tensor, noise: torch.Tensor | None):
+        """Per-pixel token (label + N * noise id) and the distinct noise vectors."""
+        h, w = labels.shape
+        if self.z == 0:
+            return labels, labels.new_zeros((1, 0), dtype=torch.float32)
+        ids, vecs = noise_ids(noise, h, w)
+        return labels + self.cfg.semantic_nc * ids, vecs
+
+    def _fc(self, labels, noise):
+        """fc on the condition sampled at H/32 x W/32 (nearest), like the reference; small, always dense."""
+        sub = labels[::SIZE_MULTIPLE, ::SIZE_MULTIPLE]
+        onehot = torch.zeros(1, self.cfg.semantic_nc, *sub.shape, device=self.device)
+        onehot.scatter_(1, sub[None, None], 1.0)
+        if self.z:
+            if noise.dim() == 1:
+                z = noise[None, :, None, None].expand(1, -1, *sub.shape)
+            else:
+                z = noise[None, :, ::SIZE_MULTIPLE, ::SIZE_MULTIPLE]
+            onehot = torch.cat((z.float(), onehot), 1)
+        return F.conv2d(onehot, *self.fc, padding=1).to(self.dtype).contiguous(memory_format=torch.channels_last)
+
+    # -- forward ---------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def run(self, labels: torch.Tensor, noise: torch.Tensor | None, state: GeneratorState,
+            changed: torch.Tensor | None = None) -> dict:
+        """Update `state` for these inputs; `changed` (H x W bool) = pixels whose condition differs from
+        the previous call on this state, or None for a full pass. Returns per-pass statistics."""
+        height, width = labels.shape
+        full = changed is None or not state.valid
+        if full and changed is not None:
+            changed = None
+        tokens, noise_vecs = self.tokens(labels, noise)
+        computed = 0
+        h0, w0 = height // SIZE_MULTIPLE, width // SIZE_MULTIPLE
+        if full:
+            dirty = rects.full(h0, w0)
+        else:
+            dirty = rects.expand(rects.bounding(changed[::SIZE_MULTIPLE, ::SIZE_MULTIPLE]), 1, h0, w0)
+        if dirty is not None:
+            state.x_in[0].copy_(self._fc(labels, noise))  # 1/1024 of the pixels: cheaper to redo whole
+        last = len(self.blocks) - 1
+        for i, blk in enumerate(self.blocks):
+            rh, rw = h0 << i, w0 << i
+            stride = SIZE_MULTIPLE >> i
+            if full:
+                cond_dirty = rects.full(rh, rw)
+            else:
+                cond_dirty = rects.expand(rects.bounding(changed[::stride, ::stride]), 2, rh, rw)
+            base = rects.union(dirty, cond_dirty)
+            if base is None:
+                dirty = None
+                continue
+            computed += rects.area(base) * stride * stride
+            tokens_r = F.pad(tokens[::stride, ::stride], (2, 2, 2, 2), value=OUT)
+            out, dirty = self._block(blk, state.x_in[i], state.dx0[i], base, tokens_r, noise_vecs, (rh, rw))
+            if i < last:
+                up = F.interpolate(out, scale_factor=2, mode="nearest")
+                dirty = rects.scale(dirty, 2)
+                rects.crop(state.x_in[i + 1], dirty).copy_(up)
+            else:
+                rects.crop(state.out_last, dirty).copy_(out)
+        if dirty is not None:
+            img_rect = rects.expand(dirty, 1, height, width)
+            src_rect = rects.expand(dirty, 2, height, width)
+            x = F.leaky_relu(rects.crop(state.out_last, src_rect), LRELU)
+            img = torch.tanh(_conv_over(self.conv_img, x, src_rect, img_rect).float())
+            rects.crop(state.image, img_rect).copy_(img)
+        state.valid = True
+        # share of the per-block pixel work a full pass does (1.0 = full pass)
+        return {"computed_fraction": computed / (height * width * len(self.blocks))}
+
+    def _block(self, blk, x_in, dx0, base, tokens_r, noise_vecs, shape):
+        rh, rw = shape
+        e0 = rects.expand(base, 1, rh, rw)
+        e1 = rects.expand(base, 2, rh, rw)
+        q = rects.expand(base, 3, rh, rw)
+        plan = WindowPlan(tokens_r[q[0]:q[1] + 4, q[2]:q[3] + 4], self.cfg.semantic_nc, noise_vecs.shape[0])
+        mods = blk["group"].modulations(plan, noise_vecs, self.dtype)
+        x_src = F.instance_norm(x_in.float()).to(self.dtype) if self.instance_norm else x_in
+        h0 = _modulate(rects.crop(x_src, e1), rects.crop(mods[0], rects.relative(e1, q)))
+        rects.crop(dx0, e0).copy_(_conv_over(blk["conv_0"], h0, e1, e0))
+        d_src = F.instance_norm(dx0.float()).to(self.dtype) if self.instance_norm else dx0
+        h1 = _modulate(rects.crop(d_src, q), mods[1])
+        dx1 = _conv_over(blk["conv_1"], h1, q, e1)
+        if blk["conv_s"] is None:
+            xs = rects.crop(x_in, e1)
+        else:
+            hs = _modulate(rects.crop(x_src, e1), rects.crop(mods[2], rects.relative(e1, q)), slope=None)
+            xs = _pointwise_conv(hs, blk["conv_s"])
+        return xs + dx1, e1
