@@ -31,6 +31,7 @@ def main(argv=None) -> int:
 
     from .canvas import SIDE_BY_SIDE
     from .engine_client import EngineClient
+    from .gc_tuning import freeze_long_lived
     from .main_window import MainWindow
 
     QCoreApplication.setOrganizationName("OASIS Studio")
@@ -91,6 +92,7 @@ def main(argv=None) -> int:
         if args.project:
             engine.modelLoaded.connect(lambda _m: window.generation.generate())
     window.show()
+    freeze_long_lived()  # modules, widgets and Qt wrappers made at startup live for the whole session
     rc = app.exec()
     return exit_code or rc
 

@@ -22,10 +22,15 @@ MIN_SCALE, MAX_SCALE = 0.05, 64.0
 BACKGROUND = QColor(38, 40, 44)
 
 
+# Cached images are kept in the raster engine's native format: drawing an RGB888 or Indexed8 image
+# would convert it on every paint (about 10 ms per frame for a 256x256 map zoomed to fill the window).
+NATIVE = QImage.Format.Format_ARGB32_Premultiplied
+
+
 def rgb_qimage(rgb: np.ndarray) -> QImage:
     h, w, _ = rgb.shape
     rgb = np.ascontiguousarray(rgb)
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(NATIVE)
 
 
 def labels_qimage(labels: np.ndarray, colour_table: list[int]) -> QImage:
@@ -33,14 +38,14 @@ def labels_qimage(labels: np.ndarray, colour_table: list[int]) -> QImage:
     data = np.ascontiguousarray(labels, dtype=np.uint8)
     im = QImage(data.data, w, h, w, QImage.Format.Format_Indexed8)
     im.setColorTable(colour_table)
-    return im.copy()
+    return im.convertToFormat(NATIVE)
 
 
 def mask_qimage(mask: np.ndarray, colour: QColor, alpha: float) -> QImage:
     h, w = mask.shape
     argb = np.zeros((h, w, 4), np.uint8)  # BGRA in memory for Format_ARGB32 on little-endian
     argb[mask] = (colour.blue(), colour.green(), colour.red(), int(255 * alpha))
-    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).convertToFormat(NATIVE)
 
 
 def hatch_qimage(mask: np.ndarray) -> QImage:
@@ -51,7 +56,7 @@ def hatch_qimage(mask: np.ndarray) -> QImage:
     argb = np.zeros((h, w, 4), np.uint8)
     argb[mask & stripes] = (255, 160, 60, 150)
     argb[mask & ~stripes] = (255, 160, 60, 50)
-    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).convertToFormat(NATIVE)
 
 
 class CanvasWidget(QWidget):
@@ -252,8 +257,15 @@ class CanvasWidget(QWidget):
         if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
             self.tool.press(self.to_image(pos), event)
 
+    def _cursor_rect(self, pos: QPointF | None):
+        if pos is None or self.tool is None or not self.tool.uses_brush:
+            return None
+        r = self.session_brush_px() / 2 + 3
+        return QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r).toAlignedRect()
+
     def mouseMoveEvent(self, event):
         pos = event.position()
+        old_cursor = self._cursor_rect(self._mouse)
         self._mouse = pos
         if self._panning is not None:
             self.offset += pos - self._panning
@@ -265,7 +277,13 @@ class CanvasWidget(QWidget):
         if self.tool is not None:
             self.tool.move(q, event)
         self._report(q)
-        self.update()
+        if self.tool is not None and self.tool.active:
+            self.update()
+        else:  # hovering: repaint only where the brush outline was and is (a full repaint costs ~10 ms)
+            new_cursor = self._cursor_rect(pos)
+            for r in (old_cursor, new_cursor):
+                if r is not None:
+                    self.update(r)
 
     def mouseReleaseEvent(self, event):
         if self._panning is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):

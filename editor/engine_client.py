@@ -6,6 +6,8 @@ QueuedConnection, so every handler below runs on the GUI thread.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import worker as w
@@ -26,6 +28,9 @@ class EngineClient(QObject):
 
     def __init__(self, parent=None, synchronous: bool = False, torch_threads: int | None = None):
         super().__init__(parent)
+        # The GUI thread shares the GIL with the worker; a 1 ms switch interval (default 5 ms) bounds
+        # how long an input event can wait for the worker's Python code between torch calls.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self._outstanding: set[int] = set()
         self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)

@@ -51,6 +51,11 @@ class GenerationController(QObject):
         self._latest_generate = 0
         self._latest_variations = 0
         self._variation_noises: dict[int, np.ndarray] = {}  # seed -> the noise map its image was made with
+        self._lent: dict[int, np.ndarray] = {}  # request id -> the noise map it reads (see LabelDocument)
+        session.doc.noise_lent = self._is_lent
+        session.documentReplaced.connect(lambda: setattr(session.doc, "noise_lent", self._is_lent))
+        for finished in (engine.generated, engine.superseded, engine.failed):
+            finished.connect(lambda msg: self._lent.pop(msg.request_id, None))
         engine.generated.connect(self._on_generated)
         engine.batchGenerated.connect(self._on_batch)
         session.pushed.connect(self._on_pushed)
@@ -66,13 +71,20 @@ class GenerationController(QObject):
             if on:
                 self.generate()
 
+    def _is_lent(self, array: np.ndarray) -> bool:
+        return any(a is array for a in self._lent.values())
+
     def generate(self, step: DocumentCommand | None = None) -> int | None:
+        """Queue a generation of the current document. The label map is copied (a byte per pixel); the
+        noise map is lent copy-on-write: the document copies it only if it is edited while lent."""
         if not self.ready:
             return None
         doc = self.session.doc
-        self._latest_generate = self.engine.submit(
-            w.Generate(w.snapshot(doc.labels), w.snapshot(doc.noise), self.precision, tag=GenerateTag(step)))
-        return self._latest_generate
+        rid = self.engine.submit(w.Generate(w.snapshot(doc.labels), doc.noise, self.precision, tag=GenerateTag(step)))
+        if not self.engine.worker.synchronous:
+            self._lent[rid] = doc.noise
+        self._latest_generate = rid
+        return rid
 
     def _on_pushed(self, step: DocumentCommand) -> None:
         from .session import layers_of

@@ -22,6 +22,7 @@ from .dialogs import show_error
 from .document import LabelDocument, ModelReference
 from .engine_client import EngineClient
 from .file_actions import FileActions
+from .gc_tuning import freeze_long_lived
 from .generation import GenerationController
 from .model_actions import ModelActions
 from .noise_panel import NoiseController, NoisePanel
@@ -307,6 +308,7 @@ class MainWindow(QMainWindow):
                                  f"{cfg.width}×{cfg.height}  ·  {msg.device}"
                                  + ("" if msg.can_segment else "  ·  no segmentation"))
         self.model_label.setToolTip(str(msg.folder))
+        freeze_long_lived()  # the model's objects live as long as it is open: keep them out of GC passes
         if new_doc.image is None and self.generation.live:
             self.generation.generate()
 

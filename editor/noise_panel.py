@@ -33,7 +33,7 @@ class NoiseController(QObject):
         self.respect_locks = True
         self.blend: noise_ops.RegionBlend | None = None
         self._blend_preview: RegionEdit | None = None
-        session.documentReplaced.connect(self.clear_blend)
+        session.documentReplaced.connect(self._drop_blend)
 
     @property
     def rng(self) -> np.random.Generator:
@@ -68,7 +68,7 @@ class NoiseController(QObject):
 
     # -- blend: a region, a fresh target, a slider t -----------------------------------------------
     def start_blend(self, patch: painting.Patch) -> None:
-        self.commit_blend()
+        self.finish_blend()
         blend = noise_ops.RegionBlend(self.session.doc, patch, self.rng, noise_ops.ONE_VECTOR, self.respect_locks)
         self.blend = None if blend.empty else blend
         self.blendChanged.emit(self.blend is not None)
@@ -80,6 +80,7 @@ class NoiseController(QObject):
         edit = self.blend.edit(self.session.doc, t)
         edit.apply(self.session.doc)
         self._blend_preview = edit
+        self.session.changed.emit({"noise"})
         self.previewRequested.emit()
 
     def commit_blend(self) -> None:
@@ -90,10 +91,13 @@ class NoiseController(QObject):
         if not np.array_equal(edit.old, edit.new):
             self.session.push(edit)  # redo writes the same values the preview already wrote
 
-    def clear_blend(self) -> None:
-        if self._blend_preview is not None:
-            self._blend_preview.revert(self.session.doc)
-            self._blend_preview = None
+    def finish_blend(self) -> None:
+        """Done: keep the current position (one undo step) and forget the region."""
+        self.commit_blend()
+        self._drop_blend()
+
+    def _drop_blend(self) -> None:
+        self._blend_preview = None  # a new document: the preview belonged to the old one
         self.blend = None
         self.blendChanged.emit(False)
 
@@ -117,7 +121,7 @@ class NoisePanel(QWidget):
         self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, enabled=False)
         self.blend_slider.setToolTip("0 = the region's current noise, 100 = a fresh noise vector")
         done = QPushButton("Done")
-        done.clicked.connect(noise.clear_blend)
+        done.clicked.connect(noise.finish_blend)
         clear_locks = QPushButton(qta.icon("fa5s.lock-open"), "Unlock all")
 
         seed_row = QHBoxLayout()

@@ -14,8 +14,8 @@ from .label_document import LabelDocument
 from .painting import Patch
 
 
-def _view(doc: LabelDocument, layer: str, y0: int, x0: int, h: int, w: int) -> np.ndarray:
-    arr = doc.layer(layer)
+def _view(doc: LabelDocument, layer: str, y0: int, x0: int, h: int, w: int, write: bool = False) -> np.ndarray:
+    arr = doc.writable(layer) if write else doc.layer(layer)
     if layer == "noise":  # z x H x W: spatial axes last
         return arr[:, y0:y0 + h, x0:x0 + w]
     return arr[y0:y0 + h, x0:x0 + w]
@@ -35,10 +35,10 @@ class RegionEdit:
         return self.old.shape[-2:] if self.layer == "noise" else self.old.shape[:2]
 
     def apply(self, doc: LabelDocument) -> None:
-        _view(doc, self.layer, self.y0, self.x0, *self.size)[...] = self.new
+        _view(doc, self.layer, self.y0, self.x0, *self.size, write=True)[...] = self.new
 
     def revert(self, doc: LabelDocument) -> None:
-        _view(doc, self.layer, self.y0, self.x0, *self.size)[...] = self.old
+        _view(doc, self.layer, self.y0, self.x0, *self.size, write=True)[...] = self.old
 
     @property
     def nbytes(self) -> int:

@@ -7,7 +7,8 @@ makes with `--seed`; local edits then replace the vector in chosen regions only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -77,6 +78,10 @@ class LabelDocument:
     locked: np.ndarray  # H x W bool: pixels a global reseed leaves alone
     model: ModelReference
     image: np.ndarray | None = None  # H x W x 3 uint8: the last generated image, None before the first
+    # Copy-on-write for the noise map (z*H*W floats, 16 MB at 256x256): the editor lends the array to
+    # engine requests instead of copying it per request; `noise_lent(array)` says whether a request
+    # still reads it, and then the first write copies the map, so a request's input never changes.
+    noise_lent: Callable[[np.ndarray], bool] = field(default=lambda _a: False, repr=False, compare=False)
 
     @staticmethod
     def new(model: ModelReference, seed: int = 0, fill_class: int | None = None) -> "LabelDocument":
@@ -99,6 +104,12 @@ class LabelDocument:
         if arr is None:
             raise ValueError(f"document has no {name} yet")
         return arr
+
+    def writable(self, name: str) -> np.ndarray:
+        """The layer's array for an in-place write (copied first if an engine request still reads it)."""
+        if name == "noise" and self.noise_lent(self.noise):
+            self.noise = self.noise.copy()
+        return self.layer(name)
 
     def check(self) -> None:
         """Consistency of shapes and types; raises InputError (used after loading a project)."""

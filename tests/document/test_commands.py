@@ -32,3 +32,16 @@ def test_diff_edit_crops_to_differences(doc):
     edit = diff_edit("labels", doc.labels, after, "x")
     assert (edit.y0, edit.x0, edit.old.shape) == (5, 30, (2, 3))
     assert diff_edit("labels", after, after, "x") is None
+
+
+def test_noise_lent_to_a_request_is_copied_on_write(doc):
+    lent = doc.noise
+    frozen = lent.copy()
+    doc.noise_lent = lambda a: a is lent
+    edit = patch_edit(doc, "noise", painting.rectangle(doc.shape, (0, 0), (5, 5)), np.ones(8, np.float32), "x")
+    edit.apply(doc)
+    np.testing.assert_array_equal(lent, frozen)  # what the request reads never changes
+    assert doc.noise is not lent and (doc.noise[:, 2, 2] == 1).all()
+    second = doc.noise
+    edit.revert(doc)  # not lent: written in place
+    assert doc.noise is second
