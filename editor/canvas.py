@@ -175,6 +175,12 @@ class CanvasWidget(QWidget):
     def paintEvent(self, event):
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
+        if not self.isEnabled():  # no model yet
+            p.setPen(QColor(190, 195, 205))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       "Open a model to start painting\nModel ▸ Open model folder…  (Ctrl+M)")
+            p.end()
+            return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         if self.mode == SIDE_BY_SIDE:
             p.drawImage(self._panel_rect(0), self._labels_img)
@@ -213,10 +219,9 @@ class CanvasWidget(QWidget):
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Generate (Ctrl+G)\nto see the image here")
 
     def session_brush_px(self) -> float:
-        return self.window_state_brush() * self.scale
-
-    def window_state_brush(self) -> int:
-        return self.tool.ctx.state.brush_size if self.tool is not None else 1
+        """The brush diameter in widget pixels at the current zoom."""
+        size = self.tool.ctx.state.brush_size if self.tool is not None else 1
+        return size * self.scale
 
     def draw_mask(self, p: QPainter, patch: Patch, colour: QColor, alpha: float):
         """Draw a patch's mask in both panels (used by tool previews)."""

@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.view_mode = QComboBox()
         self.view_mode.addItems([OVERLAY, SIDE_BY_SIDE])
         main.addWidget(self.view_mode)
-        main.addWidget(QLabel(" Labels "))
+        main.addWidget(QLabel(" Label opacity "))
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=int(self.canvas.opacity * 100))
         self.opacity.setFixedWidth(110)
         self.opacity.setToolTip("Opacity of the label map over the generated image")

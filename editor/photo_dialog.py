@@ -125,14 +125,15 @@ class PhotoToLayoutDialog(QDialog):
         if self._raw is None:
             return
         m = self.session.doc.model
-        self.photo = resize_rgb(fit_photo(self._raw, m.height, m.width, self.fit_mode.currentText()), m.height, m.width)
-        self._set_preview(self.photo_label, self.photo)
+        fitted = fit_photo(self._raw, m.height, m.width, self.fit_mode.currentText())
+        self.photo = resize_rgb(fitted, m.height, m.width)  # what the discriminator sees
+        self._set_preview(self.photo_label, np.ascontiguousarray(fitted), smooth=True)  # the photo as it is
         self._update_enabled()
 
-    def _set_preview(self, label: QLabel, rgb: np.ndarray):
+    def _set_preview(self, label: QLabel, rgb: np.ndarray, smooth: bool = False):
         pm = QPixmap.fromImage(rgb_qimage(rgb))
-        label.setPixmap(pm.scaled(PREVIEW, PREVIEW, Qt.AspectRatioMode.KeepAspectRatio,
-                                  Qt.TransformationMode.FastTransformation))
+        mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
+        label.setPixmap(pm.scaled(PREVIEW, PREVIEW, Qt.AspectRatioMode.KeepAspectRatio, mode))
 
     def _show_layout(self):
         doc = self.session.doc
