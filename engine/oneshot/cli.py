@@ -32,6 +32,8 @@ def register(subparsers) -> None:
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--grid", help="also write a contact sheet (first --grid-count samples, masks below)")
+    p.add_argument("--grid-count", type=int, default=12)
     p.set_defaults(func=_sample)
 
     p = subparsers.add_parser("eval-oneshot", help="SIFID, diversity, distance to train, mask mIoU")
@@ -89,13 +91,15 @@ def _train(args) -> int:
 
 
 def _sample(args) -> int:
-    from .sample import sample_run
+    from .sample import sample_run, write_grid
     try:
         paths = sample_run(args.run, args.n, args.out, args.seed)
+        if args.grid:
+            write_grid(args.run, args.grid, args.grid_count, args.seed)
     except OneShotInputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {len(paths)} samples to {args.out}")
+    print(f"wrote {len(paths)} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
     return 0
 
 

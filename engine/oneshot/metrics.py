@@ -66,9 +66,17 @@ def _frechet(f1: np.ndarray, f2: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
 
 
-def sifid(real01: torch.Tensor, fakes01: torch.Tensor, net: InceptionBlock0 | None = None) -> np.ndarray:
-    """Per-sample SIFID: real (1, 3, H, W), fakes (B, 3, H, W), both in [0, 1]."""
+def sifid(real01: torch.Tensor, fakes01: torch.Tensor, net: InceptionBlock0 | None = None,
+          resize_299: bool = True) -> np.ndarray:
+    """Per-sample SIFID: real (1, 3, H, W), fakes (B, 3, H, W), both in [0, 1].
+
+    resize_299: bilinear resize to 299x299 first, as the InceptionV3 wrapper of the SinGAN
+    SIFID script does by default (without it, values are ~20x larger at 112x64)."""
     net = net or InceptionBlock0()
+    if resize_299:
+        size = (299, 299)
+        real01 = F.interpolate(real01, size=size, mode="bilinear", align_corners=False)
+        fakes01 = F.interpolate(fakes01, size=size, mode="bilinear", align_corners=False)
     r = net(real01)[0].flatten(1).T.double().numpy()
     out = []
     for f in net(fakes01):

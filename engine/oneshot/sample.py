@@ -82,3 +82,13 @@ def grid(images: np.ndarray, cols: int, masks: np.ndarray | None = None, pad: in
             y, x = pad + ri * (h + pad), pad + ci * (w + pad)
             out[y:y + h, x:x + w] = t
     return out
+
+
+def write_grid(run_dir: str, path: str, count: int = 12, seed: int = 0, cols: int = 4,
+               upscale: int = 2) -> None:
+    """Contact sheet of `count` samples (masks in colour below each row for OSMIS)."""
+    _, g, _ = load_generator(run_dir)
+    result = generate(g, count, seed)
+    sheet = Image.fromarray(grid(result["images"], cols, result.get("masks")))
+    sheet = sheet.resize((sheet.width * upscale, sheet.height * upscale), Image.NEAREST)
+    sheet.save(path, quality=90)

@@ -151,8 +151,11 @@ class OneShotTrainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
+        decay = self.cfg.ema_decay
+        if self.cfg.ema_warmup:
+            decay = min(decay, (1.0 + self.iteration) / (10.0 + self.iteration))
         ema_p = list(self.G_ema.parameters())
-        torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - self.cfg.ema_decay)
+        torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - decay)
         for eb, b in zip(self.G_ema.buffers(), self.G.buffers()):  # spectral-norm u, v
             eb.copy_(b)
 
