@@ -163,8 +163,8 @@ class SpadeGroup:
             table += per_tap.index_select(0, index[:, tap])
         return table
 
-    def modulations(self, plan: WindowPlan, noise_vecs: torch.Tensor, dtype) -> list[torch.Tensor]:
-        """Per layer: a 1 x 2nc x h x w channels-last tensor holding A (first nc) and B (last nc)."""
+    def modulations(self, plan: WindowPlan, noise_vecs: torch.Tensor) -> list[torch.Tensor]:
+        """Per layer: a float32 1 x 2nc x h x w channels-last tensor holding A (first nc) and B (last nc)."""
         act = self._activations(plan, noise_vecs)
         h, w = plan.shape
         out = []
@@ -179,6 +179,6 @@ class SpadeGroup:
             gain = table[:, :nc].add_(1)
             table[:, nc:].addcmul_(gain, layer["shift"])  # B = beta + shift * (1 + gamma)
             gain.mul_(layer["scale"])  # A = scale * (1 + gamma)
-            per_pixel = table.index_select(0, plan.ids2.reshape(-1)).to(dtype)
+            per_pixel = table.index_select(0, plan.ids2.reshape(-1))
             out.append(per_pixel.reshape(1, h, w, 2 * nc).permute(0, 3, 1, 2))
         return out
