@@ -12,6 +12,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import worker as w
 
+SWITCH_INTERVAL_S = 0.0002
+
 
 class EngineClient(QObject):
     _relay = Signal(object)
@@ -28,9 +30,9 @@ class EngineClient(QObject):
 
     def __init__(self, parent=None, synchronous: bool = False, torch_threads: int | None = None):
         super().__init__(parent)
-        # The GUI thread shares the GIL with the worker; a 1 ms switch interval (default 5 ms) bounds
+        # The GUI thread shares the GIL with the worker; a 0.2 ms switch interval (default 5 ms) bounds
         # how long an input event can wait for the worker's Python code between torch calls.
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self._outstanding: set[int] = set()
         self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)

@@ -30,6 +30,7 @@ NOISE_AFFECTS_IMAGE = {"labels", "noise"}
 @dataclass(frozen=True)
 class GenerateTag:
     step: DocumentCommand | None  # the undo step this image belongs to (live mode), else None
+    preview: bool = False  # a preview (blend slider drag): shown, but not an undo step
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,17 @@ class GenerationController(QObject):
     def _is_lent(self, array: np.ndarray) -> bool:
         return any(a is array for a in self._lent.values())
 
-    def generate(self, step: DocumentCommand | None = None) -> int | None:
+    def preview(self) -> int | None:
+        """Regenerate for a transient state (slider drag): the image is shown without an undo step."""
+        return self.generate(preview=True)
+
+    def generate(self, step: DocumentCommand | None = None, preview: bool = False) -> int | None:
         """Queue a generation of the current document. The label map is copied (a byte per pixel); the
         noise map is lent copy-on-write: the document copies it only if it is edited while lent."""
         if not self.ready:
             return None
         doc = self.session.doc
-        rid = self.engine.submit(w.Generate(w.snapshot(doc.labels), doc.noise, self.precision, tag=GenerateTag(step)))
+        rid = self.engine.submit(w.Generate(w.snapshot(doc.labels), doc.noise, self.precision, tag=GenerateTag(step, preview)))
         if not self.engine.worker.synchronous:
             self._lent[rid] = doc.noise
         self._latest_generate = rid
@@ -97,7 +102,10 @@ class GenerationController(QObject):
             return
         image = image_to_uint8(msg.image)
         step = msg.tag.step
-        if step is not None and not step.image_attached and self.session.top_command() is step:
+        if msg.tag.preview:
+            self.session.doc.image = image
+            self.session.changed.emit({"image"})
+        elif step is not None and not step.image_attached and self.session.top_command() is step:
             step.attach_image(image)
         elif self.session.doc.image is None or not np.array_equal(self.session.doc.image, image):
             self.session.push(SetImage(self.session.doc.image, image, "generate"))

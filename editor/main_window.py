@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setIcon(qta.icon("fa5s.undo"))
         self.redo_action = st.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(qta.icon("fa5s.redo"))
         self.generate_action = a("Generate", lambda: self.generation.generate(), "fa5s.magic", "Ctrl+G",
                                  tip="Generate the image from the label map and noise")
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         e.busyChanged.connect(self.busy.setVisible)
         e.busyChanged.connect(lambda b: self.generate_action.setText("Generating…" if b else "Generate"))
         self.generation.imageAdopted.connect(lambda sec: self.gen_label.setText(f"generated in {sec * 1000:.0f} ms"))
-        self.noise.previewRequested.connect(lambda: self.generation.generate())
+        self.noise.previewRequested.connect(self.generation.preview)
         self.brush_slider.valueChanged.connect(s.set_brush_size)
         self.brush_spin.valueChanged.connect(s.set_brush_size)
         s.brushSizeChanged.connect(self._show_brush_size)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QSpinBox, QVBoxLayout, QWidget)
 
 from .document import noise_ops, painting
-from .document.commands import RegionEdit
+from .document.commands import Compound, RegionEdit, SetImage
 from .session import EditorSession
 from .tool_state import ToolState
 
@@ -32,6 +32,7 @@ class NoiseController(QObject):
         self.brush_action = RESAMPLE_ONE
         self.respect_locks = True
         self.blend: noise_ops.RegionBlend | None = None
+        self._image_before_blend = None
         self._blend_preview: RegionEdit | None = None
         session.documentReplaced.connect(self._drop_blend)
 
@@ -71,6 +72,7 @@ class NoiseController(QObject):
         self.finish_blend()
         blend = noise_ops.RegionBlend(self.session.doc, patch, self.rng, noise_ops.ONE_VECTOR, self.respect_locks)
         self.blend = None if blend.empty else blend
+        self._image_before_blend = self.session.doc.image
         self.blendChanged.emit(self.blend is not None)
 
     def preview_blend(self, t: float) -> None:
@@ -89,7 +91,13 @@ class NoiseController(QObject):
             return
         edit, self._blend_preview = self._blend_preview, None
         if not np.array_equal(edit.old, edit.new):
-            self.session.push(edit)  # redo writes the same values the preview already wrote
+            # Redo writes the noise the preview already wrote; undo also restores the image from before
+            # the drag (previews replaced it without undo steps).
+            parts = [edit]
+            if self.session.doc.image is not self._image_before_blend:
+                parts.append(SetImage(self._image_before_blend, self.session.doc.image, "blend preview"))
+            self.session.push(Compound(parts, edit.text))
+            self._image_before_blend = self.session.doc.image
 
     def finish_blend(self) -> None:
         """Done: keep the current position (one undo step) and forget the region."""

@@ -98,11 +98,27 @@ def test_undo_redo_of_every_kind_of_edit(qtbot, window, tmp_path):
     before = snapshot(w.session.doc)
     n = w.session.stack.count()
     for v in (20, 50, 80):
-        w.noise_panel.blend_slider.setValue(v)
+        w.noise_panel.blend_slider.setValue(v)  # each position regenerates a preview (no undo step)
+    qtbot.waitUntil(lambda: not w.engine.busy, timeout=60_000)
+    assert w.session.stack.count() == n
+    assert not np.array_equal(w.session.doc.image, before["image"])  # the preview is shown
     w.noise.commit_blend()
     assert w.session.stack.count() == n + 1
     w.undo_action.trigger()
-    assert_same(snapshot(w.session.doc), before)
+    assert_same(snapshot(w.session.doc), before)  # noise and the image from before the drag
+
+
+def test_shortcuts_reach_their_actions(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Tab)
+    assert window.canvas.mode == "side by side"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E)
+    assert window.canvas.tool.name == "eraser"
+    size = window.state.brush_size
+    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    assert window.state.brush_size > size
 
 
 def test_live_mode_attaches_the_image_to_the_stroke(qtbot, window):
