@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..oasis_discriminator import LRELU, OasisDiscriminator
+from .winograd import Conv
 
 
 def _cl(t: torch.Tensor, dtype, device) -> torch.Tensor:
@@ -63,22 +64,23 @@ def _up_conv(x: torch.Tensor, phases, bias) -> torch.Tensor:
 
 
 class FastDiscriminator:
-    def __init__(self, disc: OasisDiscriminator, device: torch.device, dtype: torch.dtype = torch.float32):
+    def __init__(self, disc: OasisDiscriminator, device: torch.device, dtype: torch.dtype = torch.float32,
+                 winograd: bool = False):
         self.device, self.dtype = device, dtype
-        self.down = [self._prep(b, dtype, device) for b in disc.body_down]
-        self.up = [self._prep(b, dtype, device) for b in disc.body_up]
+        self.down = [self._prep(b, dtype, device, winograd) for b in disc.body_down]
+        self.up = [self._prep(b, dtype, device, winograd) for b in disc.body_up]
         last = disc.layer_up_last
         self.last = (last.weight.detach()[:, :, 0, 0].T.to(device, dtype).contiguous(), last.bias.detach().to(device, dtype))
 
     @staticmethod
-    def _prep(block, dtype, device) -> dict:
+    def _prep(block, dtype, device, winograd) -> dict:
         conv1, conv2 = block.conv1[-1], block.conv2[-1]
         p = {"first": block.first, "direction": block.direction}
         if block.direction > 0:
             p["conv1"] = [_cl(w, dtype, device) for w in _phase_weights(conv1.weight.detach().float())]
-            p["conv2"] = _cl(conv2.weight, dtype, device)
+            p["conv2"] = Conv(conv2, dtype, device, winograd)
         else:
-            p["conv1"] = _cl(conv1.weight, dtype, device)
+            p["conv1"] = Conv(conv1, dtype, device, winograd)
             p["conv2"] = _cl(_pooled_conv_weight(conv2.weight.detach().float()), dtype, device)
         p["b1"] = conv1.bias.detach().to(device, dtype)
         p["b2"] = conv2.bias.detach().to(device, dtype)
@@ -93,14 +95,14 @@ class FastDiscriminator:
     def _block(p, x):
         if p["direction"] < 0:
             h = x if p["first"] else F.leaky_relu(x, LRELU)
-            h = F.conv2d(h, p["conv1"], p["b1"], padding=1)
+            h = p["conv1"](h).to(x.dtype)
             dx = F.conv2d(F.leaky_relu_(h, LRELU), p["conv2"], p["b2"], stride=2, padding=1)
             s = F.avg_pool2d(x, 2)
             if p["conv_s"] is not None:
                 s = _pointwise(s, *p["conv_s"])
         else:
             h = _up_conv(F.leaky_relu(x, LRELU), p["conv1"], p["b1"])
-            dx = F.conv2d(F.leaky_relu_(h, LRELU), p["conv2"], p["b2"], padding=1)
+            dx = p["conv2"](F.leaky_relu_(h, LRELU)).to(x.dtype)
             s = _pointwise(x, *p["conv_s"]) if p["conv_s"] is not None else x
             s = F.interpolate(s, scale_factor=2, mode="nearest")
         return dx.add_(s)

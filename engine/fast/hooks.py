@@ -29,21 +29,23 @@ def _cache(model) -> dict:
 
 def fast_generator(model, precision: str) -> FastGenerator:
     dtype = compute_dtype(precision, model.device)
+    winograd = precision != "fp32" and dtype == torch.float32 and model.device.type == "cpu"
     cache = _cache(model)
     with cache["lock"]:
-        key = ("G", dtype)
+        key = ("G", dtype, winograd)
         if key not in cache:
-            cache[key] = FastGenerator(model.generator, model.device, dtype)
+            cache[key] = FastGenerator(model.generator, model.device, dtype, winograd)
         return cache[key]
 
 
 def fast_discriminator(model, precision: str) -> FastDiscriminator:
     dtype = compute_dtype(precision, model.device)
+    winograd = precision != "fp32" and dtype == torch.float32 and model.device.type == "cpu"
     cache = _cache(model)
     with cache["lock"]:
-        key = ("D", dtype)
+        key = ("D", dtype, winograd)
         if key not in cache:
-            cache[key] = FastDiscriminator(model.discriminator, model.device, dtype)
+            cache[key] = FastDiscriminator(model.discriminator, model.device, dtype, winograd)
         return cache[key]
 
 
@@ -52,7 +54,7 @@ def generate(model, labels: torch.Tensor, noise: torch.Tensor | None, precision:
     gen = fast_generator(model, precision)
     cache = _cache(model)
     with cache["lock"]:
-        key = ("state", gen.dtype, tuple(labels.shape))
+        key = ("state", tuple(labels.shape))
         state = cache.get(key)
         if state is None:
             for k in [k for k in cache if isinstance(k, tuple) and k[0] == "state"]:
