@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-
 ERRORS_SHOWN: list[str] = []  # the last messages shown, newest last (tests and the status bar read it)
 
 

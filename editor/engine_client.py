@@ -57,8 +57,9 @@ class EngineClient(QObject):
     def cancel(self, request_id: int) -> None:
         self.worker.cancel(request_id)
 
-    def shutdown(self) -> None:
-        self.worker.shutdown()
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """Stop after the running request; the thread is a daemon, so quitting never waits longer."""
+        self.worker.shutdown(timeout)
 
     def _dispatch(self, message) -> None:
         done = not isinstance(message, (w.Started, w.Progress, w.Idle))

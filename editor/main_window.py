@@ -12,8 +12,19 @@ from pathlib import Path
 import qtawesome as qta
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
-                               QSlider, QSpinBox, QToolBar, QUndoView)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QUndoView,
+)
 
 from engine import worker as w
 
@@ -288,7 +299,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — OASIS Studio")
 
     def load_model(self, folder) -> int:
-        return self.models.load(folder)
+        self._model_request = self.models.load(folder)
+        return self._model_request
 
     def _on_model_loaded(self, msg: w.ModelLoaded):
         ref = ModelReference.from_config(msg.config, msg.folder)
@@ -323,7 +335,7 @@ class MainWindow(QMainWindow):
             self.session.replace_document(replace(doc, model=ref))
             self._update_title()
         elif Path(doc.model.folder).is_dir():
-            self._pending_project = doc
+            self._pending_project = doc  # opened when its model has loaded (dropped if loading fails)
             self.load_model(doc.model.folder)
         else:
             show_error(self, "Model not found",
@@ -331,6 +343,8 @@ class MainWindow(QMainWindow):
                        f"{doc.model.num_classes} classes and noise size {doc.model.z_dim}, then open the project again.")
 
     def _on_failed(self, msg: w.Failed):
+        if msg.request_id == getattr(self, "_model_request", None):
+            self._pending_project = None
         self.statusBar().showMessage(msg.text, 8000)
         if msg.request_id != getattr(self.models, "_import_id", None):  # the import reports its own
             show_error(self, "Engine", msg.text, msg.details)

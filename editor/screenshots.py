@@ -10,8 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 LAYOUT = REPO / "resources" / "landscapes" / "labels" / "hill_sunset.png"
 
@@ -32,7 +30,7 @@ def main(argv=None) -> int:
     from .main_window import MainWindow
 
     QCoreApplication.setOrganizationName("OASIS Studio screenshots")
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    _app = QApplication.instance() or QApplication([sys.argv[0]])  # kept alive for the whole run
     engine = EngineClient()
     win = MainWindow(engine)
     win.ask_to_save = False

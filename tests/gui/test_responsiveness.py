@@ -7,7 +7,6 @@ window), not a speed claim. The model is a random-weight OASIS generator big eno
 
 import time
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
