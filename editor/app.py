@@ -26,7 +26,7 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from .canvas import SIDE_BY_SIDE
@@ -34,9 +34,13 @@ def main(argv=None) -> int:
     from .gc_tuning import freeze_long_lived
     from .main_window import MainWindow
 
-    QCoreApplication.setOrganizationName("OASIS Studio")
-    QCoreApplication.setApplicationName("OASIS Studio")
+    if not QCoreApplication.organizationName():  # tests and embedders set their own (QSettings location)
+        QCoreApplication.setOrganizationName("OASIS Studio")
+        QCoreApplication.setApplicationName("OASIS Studio")
+    embedded = QApplication.instance() is not None  # tests or a host program own the application
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    # An embedded run uses its own event loop: QCoreApplication.quit() would also end every later loop.
+    loop = QEventLoop() if embedded else app
     engine = EngineClient(torch_threads=args.threads)
     window = MainWindow(engine, device=args.device)
     try:
@@ -66,16 +70,22 @@ def main(argv=None) -> int:
     if args.screenshot:
         window.ask_to_save = False
 
+        taken = []
+        timeout = QTimer(window, singleShot=True, interval=SCREENSHOT_TIMEOUT_MS)
+
         def shoot(*_):
             nonlocal exit_code
+            if taken:  # a failure and a result can both arrive; one screenshot
+                return
+            taken.append(True)
+            timeout.stop()
             window.canvas.fit()
-            app.processEvents()
             ok = window.grab().save(str(args.screenshot))
             if not ok:
                 print(f"{args.screenshot}: could not write the screenshot", file=sys.stderr)
                 exit_code = 1
             window.close()
-            app.quit()
+            loop.quit()
 
         def fail(msg=None):
             nonlocal exit_code
@@ -84,16 +94,19 @@ def main(argv=None) -> int:
             shoot()
 
         if model is None and not args.project:
-            QTimer.singleShot(300, shoot)  # nothing to generate: the empty window
+            QTimer.singleShot(300, window, shoot)  # nothing to generate: the empty window
         else:
-            window.generation.imageAdopted.connect(lambda _s: QTimer.singleShot(150, shoot))
+            window.generation.imageAdopted.connect(lambda _s: QTimer.singleShot(150, window, shoot))
             engine.failed.connect(fail)
-            QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, fail)
+            timeout.timeout.connect(fail)
+            timeout.start()
         if args.project:
             engine.modelLoaded.connect(lambda _m: window.generation.generate())
+    if embedded:
+        window.closed.connect(loop.quit)
     window.show()
     freeze_long_lived()  # modules, widgets and Qt wrappers made at startup live for the whole session
-    rc = app.exec()
+    rc = loop.exec()
     return exit_code or rc
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qtawesome as qta
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -62,6 +62,8 @@ class ToolContext:
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()
+
     def __init__(self, engine: EngineClient | None = None, device: str = "cpu"):
         super().__init__()
         self.ask_to_save = True
@@ -370,3 +372,4 @@ class MainWindow(QMainWindow):
                 return
         self.engine.shutdown()
         super().closeEvent(event)
+        self.closed.emit()

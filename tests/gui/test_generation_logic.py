@@ -31,3 +31,15 @@ def test_bad_label_map_file_is_reported_not_raised(qtbot, window, tmp_path):
     window.files.open_label_map(str(bad))
     assert "not a picture file" in ERRORS_SHOWN[-1] and "bad.png" in ERRORS_SHOWN[-1]
     assert window.session.stack.count() == 0
+
+
+def test_import_public_run_with_progress_then_open(qtbot, window, tmp_path):
+    from tests.conftest import FIXTURE_RUN
+
+    progress = []
+    window.engine.progress.connect(lambda m: progress.append(m.fraction))
+    with qtbot.waitSignal(window.engine.modelLoaded, timeout=120_000) as loaded:
+        window.models.start_import(run_dir=FIXTURE_RUN, out_dir=tmp_path / "imported", height=64, width=64)
+    assert loaded.args[0].folder == tmp_path / "imported"
+    assert progress and progress[-1] == 1.0 and progress == sorted(progress)
+    assert str((tmp_path / "imported").resolve()) in window.models.recent()
