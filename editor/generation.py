@@ -20,7 +20,7 @@ from engine import worker as w
 from engine.imagefiles import image_to_uint8
 
 from .document import noise_ops
-from .document.commands import Compound, SetImage, SetSeed, diff_edit
+from .document.commands import Compound, SetImage, diff_edit
 from .engine_client import EngineClient
 from .session import DocumentCommand, EditorSession
 
@@ -51,7 +51,7 @@ class GenerationController(QObject):
         self.precision = "fp32"
         self._latest_generate = 0
         self._latest_variations = 0
-        self._variation_noises: dict[int, np.ndarray] = {}  # seed -> the noise map its image was made with
+        self._variation_locks = None  # the lock mask the variations were made with
         self._lent: dict[int, np.ndarray] = {}  # request id -> the noise map it reads (see LabelDocument)
         session.doc.noise_lent = self._is_lent
         session.documentReplaced.connect(lambda: setattr(session.doc, "noise_lent", self._is_lent))
@@ -119,7 +119,7 @@ class GenerationController(QObject):
         doc = self.session.doc
         seeds = tuple(int(s) for s in self.session.rng.integers(0, 2**31 - 1, size=count))
         noises = tuple(noise_ops.reseeded_noise(doc, s) for s in seeds)
-        self._variation_noises = dict(zip(seeds, noises))
+        self._variation_locks = doc.locked.copy()  # adopting reproduces exactly these noise maps
         self._latest_variations = self.engine.submit(
             w.GenerateBatch(w.snapshot(doc.labels), noises, self.precision, tag=VariationsTag(seeds)))
         return self._latest_variations
@@ -133,12 +133,8 @@ class GenerationController(QObject):
     def adopt_variation(self, seed: int, image: np.ndarray) -> None:
         """One undo step: the variation's seed and noise (locks respected) and its image."""
         doc = self.session.doc
-        noise = self._variation_noises.get(seed)
-        if noise is None:
-            parts = list(noise_ops.reseed(doc, seed).parts)
-        else:  # exactly the noise the image was made with, even if locks changed since
-            parts = [SetSeed(doc.seed, seed)] + [e for e in [diff_edit("noise", doc.noise, noise, "noise")] if e]
-        parts.append(SetImage(doc.image, image, "adopt"))
+        locks = self._variation_locks if self._variation_locks is not None else doc.locked
+        parts = [noise_ops.reseed(doc, seed, locks), SetImage(doc.image, image, "adopt")]
         self.session.push(Compound(parts, f"adopt variation (seed {seed})"))
 
     # -- layout replacement (photo to layout) ------------------------------------------------------

@@ -51,9 +51,9 @@ class NoiseController(QObject):
         return self.session.rng
 
     def set_seed(self, seed: int) -> None:
-        cmd = noise_ops.reseed(self.session.doc, seed)
-        if seed != self.session.doc.seed or len(cmd.parts) > 1:
-            self.session.push(cmd)
+        doc = self.session.doc
+        if seed != doc.seed or not np.array_equal(doc.noise, noise_ops.reseeded_noise(doc, seed)):
+            self.session.push(noise_ops.reseed(doc, seed))  # same seed again: resets unlocked local edits
 
     def new_seed(self) -> int:
         seed = int(self.rng.integers(0, MAX_SEED))

@@ -12,8 +12,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from .document import LabelDocument
 from .document.commands import Compound, RegionEdit, SetImage, SetSeed
+from .document.noise_ops import ReseedEdit
 
-UNDO_LIMIT = 200
+UNDO_LIMIT = 100  # steps; noise steps store changed rectangles, reseeds only local residuals
 
 
 def layers_of(cmd) -> set:
@@ -28,6 +29,8 @@ def layers_of(cmd) -> set:
         return {"image"}
     if isinstance(cmd, SetSeed):
         return {"seed"}
+    if isinstance(cmd, ReseedEdit):
+        return {"seed", "noise"}
     return set()
 
 

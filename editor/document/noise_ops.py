@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .commands import Compound, RegionEdit, SetSeed, diff_edit, patch_edit
+from .commands import RegionEdit, diff_edit, patch_edit
 from .label_document import LabelDocument, seed_noise_map
 from .painting import Patch, patch_from_full
 
@@ -49,17 +49,43 @@ def resample_class(doc: LabelDocument, class_index: int, rng: np.random.Generato
     return edit
 
 
-def reseed(doc: LabelDocument, seed: int) -> Compound:
-    """Set the global seed: every unlocked pixel gets the seed's vector, locked pixels keep theirs."""
-    h, w = doc.shape
-    target = seed_noise_map(doc.model.z_dim, h, w, seed)
-    if doc.locked.any():
-        target[:, doc.locked] = doc.noise[:, doc.locked]
-    parts = [SetSeed(doc.seed, int(seed))]
-    edit = diff_edit("noise", doc.noise, target, "reseed")
-    if edit is not None:
-        parts.append(edit)
-    return Compound(parts, f"seed {seed}")
+class ReseedEdit:
+    """Set the global seed: unlocked pixels get the seed's vector, locked pixels keep theirs.
+
+    Stored compactly: both noise maps are rebuilt from their seeds, so the step keeps only the lock
+    mask and the pixels whose old noise differed from the old seed's vector (local edits) -- not two
+    full z x H x W maps (32 MB per click of "New seed" at 256x256).
+    """
+
+    def __init__(self, doc: LabelDocument, seed: int, locked: np.ndarray | None = None):
+        self.old_seed, self.new_seed = int(doc.seed), int(seed)
+        self.text = f"seed {seed}"
+        self.layer = "noise"
+        self.locked = (doc.locked if locked is None else locked).copy()
+        base = seed_noise_map(doc.model.z_dim, *doc.shape, self.old_seed)
+        self.residual = diff_edit("noise", base, doc.noise, "local noise")  # None if the map is all seed
+
+    def apply(self, doc: LabelDocument) -> None:
+        target = seed_noise_map(doc.model.z_dim, *doc.shape, self.new_seed)
+        if self.locked.any():
+            target[:, self.locked] = doc.noise[:, self.locked]
+        doc.noise = target  # a new array: whatever an engine request reads stays untouched
+        doc.seed = self.new_seed
+
+    def revert(self, doc: LabelDocument) -> None:
+        base = seed_noise_map(doc.model.z_dim, *doc.shape, self.old_seed)
+        doc.noise = base
+        if self.residual is not None:
+            self.residual.apply(doc)
+        doc.seed = self.old_seed
+
+    @property
+    def nbytes(self) -> int:
+        return self.locked.nbytes + (self.residual.nbytes if self.residual is not None else 0)
+
+
+def reseed(doc: LabelDocument, seed: int, locked: np.ndarray | None = None) -> ReseedEdit:
+    return ReseedEdit(doc, seed, locked)
 
 
 def reseeded_noise(doc: LabelDocument, seed: int) -> np.ndarray:

@@ -50,6 +50,18 @@ def test_reseed_leaves_locked_pixels_and_undoes(doc, rng):
     np.testing.assert_array_equal(doc.noise, before)
 
 
+def test_reseed_step_stores_only_local_residuals(doc, rng):
+    noise_ops.resample_region(doc, painting.rectangle(doc.shape, (2, 2), (6, 5)), rng).apply(doc)
+    before = doc.noise.copy()
+    cmd = noise_ops.reseed(doc, 12345)
+    assert cmd.nbytes < doc.noise.nbytes / 20  # not two full noise maps
+    cmd.apply(doc)
+    cmd.revert(doc)
+    np.testing.assert_array_equal(doc.noise, before)
+    cmd.apply(doc)
+    np.testing.assert_array_equal(doc.noise, seed_noise_map(8, 64, 96, 12345))
+
+
 def test_locked_pixels_are_not_resampled(doc, rng):
     lock = painting.rectangle(doc.shape, (0, 0), (9, 9))
     noise_ops.set_lock(doc, lock, True).apply(doc)
