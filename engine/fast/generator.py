@@ -176,16 +176,20 @@ class FastGenerator:
         e1 = rects.expand(base, 2, rh, rw)
         q = rects.expand(base, 3, rh, rw)
         plan = WindowPlan(tokens_r[q[0]:q[1] + 4, q[2]:q[3] + 4], self.cfg.semantic_nc, noise_vecs.shape[0])
-        mods = blk["group"].modulations(plan, noise_vecs)
+        group = blk["group"]
+        act = group.activations(plan, noise_vecs)
         x_src = F.instance_norm(x_in) if self.instance_norm else x_in
-        h0 = _modulate(rects.crop(x_src, e1), rects.crop(mods[0], rects.relative(e1, q)))
-        rects.crop(dx0, e0).copy_(_conv_over(blk["conv_0"], h0, e1, e0))
-        d_src = F.instance_norm(dx0) if self.instance_norm else dx0
-        h1 = _modulate(rects.crop(d_src, q), mods[1])
-        dx1 = _conv_over(blk["conv_1"], h1, q, e1)
+        inner = rects.relative(e1, q)
         if blk["conv_s"] is None:
             xs = rects.crop(x_in, e1)
         else:
-            hs = _modulate(rects.crop(x_src, e1), rects.crop(mods[2], rects.relative(e1, q)), slope=None)
+            hs = _modulate(rects.crop(x_src, e1), rects.crop(group.modulation(plan, act, 2), inner), slope=None)
             xs = _pointwise_conv(hs, blk["conv_s"])
+            del hs
+        h0 = _modulate(rects.crop(x_src, e1), rects.crop(group.modulation(plan, act, 0), inner))
+        rects.crop(dx0, e0).copy_(_conv_over(blk["conv_0"], h0, e1, e0))
+        del h0
+        d_src = F.instance_norm(dx0) if self.instance_norm else dx0
+        h1 = _modulate(rects.crop(d_src, q), group.modulation(plan, act, 1))
+        dx1 = _conv_over(blk["conv_1"], h1, q, e1)
         return xs + dx1, e1

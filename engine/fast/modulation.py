@@ -163,23 +163,25 @@ class SpadeGroup:
             table += per_tap.index_select(0, index[:, tap])
         return table
 
-    def modulations(self, plan: WindowPlan, noise_vecs: torch.Tensor) -> list[torch.Tensor]:
-        """Per layer: a float32 1 x 2nc x h x w channels-last tensor holding A (first nc) and B (last nc)."""
-        act = self._activations(plan, noise_vecs)
+    def activations(self, plan: WindowPlan, noise_vecs: torch.Tensor) -> torch.Tensor:
+        return self._activations(plan, noise_vecs)
+
+    def modulation(self, plan: WindowPlan, act: torch.Tensor, index: int) -> torch.Tensor:
+        """Layer `index`: a float32 1 x 2nc x h x w channels-last tensor holding A (first nc), B (last nc).
+
+        One layer at a time, so a block holds one per-pixel map at once (they are the largest temporaries).
+        """
+        layer = self.layers[index]
+        layer_act = act[:, index * self.hidden:(index + 1) * self.hidden]
+        nc = layer["nc"]
+        # per-tap products pay only when 5x5 windows far outnumber 3x3 ones (measured: >= 3x)
+        if 3 * act.shape[0] <= plan.num_windows and act.shape[0] * 18 * nc <= _TAP_TABLE_LIMIT:
+            table = self._table_by_taps(layer_act, plan.win2, layer)
+        else:
+            table = self._table_by_windows(layer_act, plan.win2, layer)
+        gain = table[:, :nc].add_(1)
+        table[:, nc:].addcmul_(gain, layer["shift"])  # B = beta + shift * (1 + gamma)
+        gain.mul_(layer["scale"])  # A = scale * (1 + gamma)
+        per_pixel = table.index_select(0, plan.ids2.reshape(-1))
         h, w = plan.shape
-        out = []
-        k1 = act.shape[0]
-        for li, layer in enumerate(self.layers):
-            layer_act = act[:, li * self.hidden:(li + 1) * self.hidden]
-            nc = layer["nc"]
-            # per-tap products pay only when 5x5 windows far outnumber 3x3 ones (measured: >= 3x)
-            if 3 * k1 <= plan.num_windows and k1 * 18 * nc <= _TAP_TABLE_LIMIT:
-                table = self._table_by_taps(layer_act, plan.win2, layer)
-            else:
-                table = self._table_by_windows(layer_act, plan.win2, layer)
-            gain = table[:, :nc].add_(1)
-            table[:, nc:].addcmul_(gain, layer["shift"])  # B = beta + shift * (1 + gamma)
-            gain.mul_(layer["scale"])  # A = scale * (1 + gamma)
-            per_pixel = table.index_select(0, plan.ids2.reshape(-1))
-            out.append(per_pixel.reshape(1, h, w, 2 * nc).permute(0, 3, 1, 2))
-        return out
+        return per_pixel.reshape(1, h, w, 2 * nc).permute(0, 3, 1, 2)
