@@ -1,7 +1,9 @@
 """One engine worker thread that owns every torch object; the editor talks to it with snapshots.
 
 Requests are frozen dataclasses whose arrays the caller copies on its own thread (`snapshot`), so the
-worker never sees an array the GUI is still painting into. Results, progress and errors come back as
+worker never sees an array the GUI is still painting into. (A caller may instead lend a large array it
+promises not to write while the request is pending -- the editor does this for the noise map with
+copy-on-write, see editor/document/label_document.py.) Results, progress and errors come back as
 typed messages through one callback, called on the worker thread (the editor re-emits them as Qt
 signals with a queued connection). Qt is never imported here.
 
