@@ -62,6 +62,9 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
     mask = stroke_mask(h, w, edit_fraction, seed + 2)
     edited_labels = paint(labels, mask, int(labels[~mask].max()) % (cfg.num_classes - 1) + 1)
     edited_noise = resample_noise(z, mask, seed + 3)
+    # best case of the incremental path: one pixel at odd coordinates, which no coarser layer samples
+    dab_labels = labels.copy()
+    dab_labels[h // 2 + 1, w // 2 + 1] = labels[0, 0] % (cfg.num_classes - 1) + 1
     series = _Series()
     load_before = os.getloadavg()
 
@@ -71,7 +74,8 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
     inc_errors = {p: [] for p in sessions}
     for p, s in sessions.items():
         s.generate(labels, z)
-    refs = {"label": model.generate(edited_labels, z, "fp32"), "noise": model.generate(labels, edited_noise, "fp32")}
+    refs = {"label": model.generate(edited_labels, z, "fp32"), "noise": model.generate(labels, edited_noise, "fp32"),
+            "pixel": model.generate(dab_labels, z, "fp32")}
     stats = {}
     for _ in range(repeat):
         _, wt, ct = _timed(lambda: model.generate(labels, z, "fp32"))
@@ -81,7 +85,8 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
         _, wt, ct = _timed(lambda: model.generate(labels, iid_noise, precision))
         series.add("generate_fast_full_iid_noise", wt, ct)
         for p, s in sessions.items():
-            for kind, (lab2, z2) in (("label", (edited_labels, z)), ("noise", (labels, edited_noise))):
+            for kind, (lab2, z2) in (("label", (edited_labels, z)), ("noise", (labels, edited_noise)),
+                                     ("pixel", (dab_labels, z))):
                 img, wt, ct = _timed(lambda: s.generate(lab2, z2))
                 series.add(f"incremental_{kind}_edit_{p}", wt, ct)
                 stats[f"{kind}_{p}"] = dict(s.last_stats)
