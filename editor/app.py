@@ -9,6 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "resources" / "default_model"
 SCREENSHOT_TIMEOUT_MS = 180_000
+DEFAULT_SIZE = "1400x880"
 
 
 def parse_args(argv):
@@ -18,7 +19,7 @@ def parse_args(argv):
     p.add_argument("--labels", type=Path, help="open a label map (indexed PNG or .npy)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 or auto (default cpu)")
     p.add_argument("--view", choices=["overlay", "side"], default="overlay")
-    p.add_argument("--size", default="1400x880", help="window size WxH")
+    p.add_argument("--size", default=DEFAULT_SIZE, help="window size WxH (default: as last time, else 1400x880)")
     p.add_argument("--screenshot", type=Path, help="generate once, save a screenshot of the window to FILE, exit")
     p.add_argument("--threads", type=int, default=None, help="torch threads of the engine worker")
     return p.parse_args(argv)
@@ -39,6 +40,12 @@ def main(argv=None) -> int:
         QCoreApplication.setApplicationName("OASIS Studio")
     embedded = QApplication.instance() is not None  # tests or a host program own the application
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    from . import desktop, theme
+
+    if not embedded:  # a host program keeps its own look
+        theme.apply(app)
+        theme.follow_changes(app)
+        app.setWindowIcon(desktop.app_icon())
     # An embedded run uses its own event loop: QCoreApplication.quit() would also end every later loop.
     loop = QEventLoop() if embedded else app
     engine = EngineClient(torch_threads=args.threads)
@@ -49,6 +56,8 @@ def main(argv=None) -> int:
     except ValueError:
         print(f"--size must look like 1400x880, not {args.size!r}", file=sys.stderr)
         return 2
+    # remembered window geometry only when the size was not asked for; screenshots never touch settings
+    desktop.install(window, restore_geometry=args.size == DEFAULT_SIZE, remember=not args.screenshot)
     if args.view == "side":
         window.view_mode.setCurrentText(SIDE_BY_SIDE)
     model = args.model or (DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").is_file() else None)

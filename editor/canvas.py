@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QWidget
 
 from .document.painting import Patch
 from .session import EditorSession
+from .theme import canvas_colours
 from .tools import Tool, brush_outline
 
 OVERLAY, SIDE_BY_SIDE = "overlay", "side by side"
 GAP = 8  # image pixels between the two panels in side-by-side mode
 MIN_SCALE, MAX_SCALE = 0.05, 64.0
-BACKGROUND = QColor(38, 40, 44)
 
 
 # Cached images are kept in the raster engine's native format: drawing an RGB888 or Indexed8 image
@@ -174,9 +174,10 @@ class CanvasWidget(QWidget):
 
     def paintEvent(self, event):
         p = QPainter(self)
-        p.fillRect(self.rect(), BACKGROUND)
+        colours = canvas_colours(self.palette())  # follows the light/dark palette
+        p.fillRect(self.rect(), colours.background)
         if not self.isEnabled():  # no model yet
-            p.setPen(QColor(190, 195, 205))
+            p.setPen(colours.text)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                        "Open a model to start painting\nModel ▸ Open model folder…  (Ctrl+M)")
             p.end()
@@ -199,7 +200,7 @@ class CanvasWidget(QWidget):
             else:
                 p.drawImage(rect, self._labels_img)
             self._draw_locks(p, 0)
-        p.setPen(QPen(QColor(0, 0, 0, 160), 1))
+        p.setPen(QPen(colours.frame, 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(self._panel_rect(0))
         if self.tool is not None:
@@ -214,8 +215,9 @@ class CanvasWidget(QWidget):
             p.drawImage(self._panel_rect(panel), self._locked_img)
 
     def _draw_placeholder(self, p: QPainter, rect: QRectF):
-        p.fillRect(rect, QColor(55, 58, 64))
-        p.setPen(QColor(170, 175, 185))
+        colours = canvas_colours(self.palette())
+        p.fillRect(rect, colours.placeholder)
+        p.setPen(colours.text)
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Generate (Ctrl+G)\nto see the image here")
 
     def session_brush_px(self) -> float:
