@@ -84,7 +84,7 @@ class FastGenerator:
         self.z = cfg.z_dim if cfg.noise_3d else 0
         self.instance_norm = cfg.param_free_norm == "instance"
         self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
-        self.conv_img = Conv(generator.conv_img, dtype, device)
+        self.conv_img = Conv(generator.conv_img, torch.float32, device)  # 3 outputs: cheap, keeps bf16 error down
         self.blocks = []
         for blk in generator.body:
             spades = [blk.norm_0, blk.norm_1] + ([blk.norm_s] if blk.learned_shortcut else [])
