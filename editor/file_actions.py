@@ -131,6 +131,10 @@ class FileActions(QObject):
             return
         folder = choose_dir(self.window, "Export variations to folder", "export")
         if folder:
-            paths = self._guard("Cannot export", export.export_variations, Path(folder), images, "variation", seeds)
-            if paths is not FAILED:
+            from .progress import export_variations_with_progress
+
+            paths = self._guard("Cannot export", export_variations_with_progress, self.window, folder, images, seeds)
+            if paths is None:
+                self.message.emit("Export cancelled")
+            elif paths is not FAILED:
                 self.message.emit(f"Exported {len(paths)} variations to {folder}")
