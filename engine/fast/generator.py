@@ -78,20 +78,24 @@ class FastGenerator:
     """
 
     def __init__(self, generator: OasisGenerator, device: torch.device, dtype: torch.dtype = torch.float32,
-                 winograd: bool = False):
+                 winograd: bool = False, shared: dict | None = None):
         self.cfg = cfg = generator.cfg
         self.device, self.dtype, self.winograd = device, dtype, winograd
         self.z = cfg.z_dim if cfg.noise_3d else 0
         self.instance_norm = cfg.param_free_norm == "instance"
         self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
-        self.conv_img = Conv(generator.conv_img, torch.float32, device)  # 3 outputs: cheap, keeps bf16 error down
+        shared = {} if shared is None else shared  # weights laid out once per model, whatever the mode
+        self.conv_img = Conv(generator.conv_img, torch.float32, device, shared=shared)  # 3 outputs: cheap, keeps bf16 error down
         self.blocks = []
         for blk in generator.body:
             spades = [blk.norm_0, blk.norm_1] + ([blk.norm_s] if blk.learned_shortcut else [])
+            key = ("spade group", id(blk), str(device))
+            if key not in shared:
+                shared[key] = SpadeGroup(spades, self.z, cfg.semantic_nc, self.instance_norm).to(device)
             self.blocks.append(dict(
-                group=SpadeGroup(spades, self.z, cfg.semantic_nc, self.instance_norm).to(device),
-                conv_0=Conv(blk.conv_0, dtype, device, winograd),
-                conv_1=Conv(blk.conv_1, dtype, device, winograd),
+                group=shared[key],
+                conv_0=Conv(blk.conv_0, dtype, device, winograd, shared),
+                conv_1=Conv(blk.conv_1, dtype, device, winograd, shared),
                 conv_s=(blk.conv_s.weight.detach()[:, :, 0, 0].T.to(device=device, dtype=dtype).contiguous()
                         if blk.learned_shortcut else None)))
 

@@ -34,7 +34,7 @@ def fast_generator(model, precision: str) -> FastGenerator:
     with cache["lock"]:
         key = ("G", dtype, winograd)
         if key not in cache:
-            cache[key] = FastGenerator(model.generator, model.device, dtype, winograd)
+            cache[key] = FastGenerator(model.generator, model.device, dtype, winograd, cache.setdefault("shared", {}))
         return cache[key]
 
 
