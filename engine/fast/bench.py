@@ -87,7 +87,7 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
         for p, s in sessions.items():
             for kind, (lab2, z2) in (("label", (edited_labels, z)), ("noise", (labels, edited_noise)),
                                      ("pixel", (dab_labels, z))):
-                img, wt, ct = _timed(lambda: s.generate(lab2, z2))
+                img, wt, ct = _timed(lambda s=s, lab2=lab2, z2=z2: s.generate(lab2, z2))
                 series.add(f"incremental_{kind}_edit_{p}", wt, ct)
                 stats[f"{kind}_{p}"] = dict(s.last_stats)
                 inc_errors[p].append(float(np.abs(img - refs[kind]).max()))

@@ -92,12 +92,12 @@ class FastGenerator:
             key = ("spade group", id(blk), str(device))
             if key not in shared:
                 shared[key] = SpadeGroup(spades, self.z, cfg.semantic_nc, self.instance_norm).to(device)
-            self.blocks.append(dict(
-                group=shared[key],
-                conv_0=Conv(blk.conv_0, dtype, device, winograd, shared),
-                conv_1=Conv(blk.conv_1, dtype, device, winograd, shared),
-                conv_s=(blk.conv_s.weight.detach()[:, :, 0, 0].T.to(device=device, dtype=dtype).contiguous()
-                        if blk.learned_shortcut else None)))
+            self.blocks.append({
+                "group": shared[key],
+                "conv_0": Conv(blk.conv_0, dtype, device, winograd, shared),
+                "conv_1": Conv(blk.conv_1, dtype, device, winograd, shared),
+                "conv_s": (blk.conv_s.weight.detach()[:, :, 0, 0].T.to(device=device, dtype=dtype).contiguous()
+                           if blk.learned_shortcut else None)})
 
     def new_state(self, height: int, width: int) -> GeneratorState:
         return GeneratorState(self.cfg, height, width, self.device)

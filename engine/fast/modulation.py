@@ -113,10 +113,10 @@ class SpadeGroup:
                 scale, shift = torch.ones(nc), torch.zeros(nc)
             else:
                 scale, shift = s.first_norm.scale.detach().float(), s.first_norm.shift.detach().float()
-            self.layers.append(dict(
-                gb_mat=wgb.permute(2, 3, 1, 0).reshape(9 * self.hidden, 2 * nc).contiguous(),
-                gb_bias=torch.cat((s.mlp_gamma.bias, s.mlp_beta.bias)).detach().float(),
-                scale=scale, shift=shift, nc=nc))
+            self.layers.append({
+                "gb_mat": wgb.permute(2, 3, 1, 0).reshape(9 * self.hidden, 2 * nc).contiguous(),
+                "gb_bias": torch.cat((s.mlp_gamma.bias, s.mlp_beta.bias)).detach().float(),
+                "scale": scale, "shift": shift, "nc": nc})
 
     def to(self, device):
         for name in ("label_tab", "noise_mat", "shared_bias"):

@@ -64,7 +64,7 @@ def scene_labels(height: int, width: int, num_classes: int, seed: int = 0, regio
 def stroke_mask(height: int, width: int, fraction: float, seed: int = 0, radius: int | None = None) -> np.ndarray:
     """A brush stroke (a random walk of disks) covering about `fraction` of the image."""
     rng = np.random.default_rng(seed)
-    radius = radius or max(2, int(round(min(height, width) * 0.04)))
+    radius = radius or max(2, round(min(height, width) * 0.04))
     yy, xx = np.mgrid[0:height, 0:width]
     mask = np.zeros((height, width), bool)
     y, x = rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width

@@ -6,7 +6,13 @@ import torch
 
 from engine.api import load_model
 from engine.fast.session import GenerationSession
-from engine.fast.synthetic import paint, random_model, resample_noise, scene_labels, stroke_mask
+from engine.fast.synthetic import (
+    paint,
+    random_model,
+    resample_noise,
+    scene_labels,
+    stroke_mask,
+)
 from tests.conftest import VECTORS
 
 EXACT_TOL = 1e-5
