@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO / "resources" / "default_model"
+from engine.resources import default_model_dir
+
+DEFAULT_MODEL = default_model_dir()  # <repo>/resources/default_model, or inside the PyInstaller bundle
 SCREENSHOT_TIMEOUT_MS = 180_000
 DEFAULT_SIZE = "1400x880"
 
@@ -22,6 +23,8 @@ def parse_args(argv):
     p.add_argument("--size", default=DEFAULT_SIZE, help="window size WxH (default: as last time, else 1400x880)")
     p.add_argument("--screenshot", type=Path, help="generate once, save a screenshot of the window to FILE, exit")
     p.add_argument("--threads", type=int, default=None, help="torch threads of the engine worker")
+    p.add_argument("paths", nargs="*", type=Path,
+                   help="files or folders to open as if dropped on the window (file managers pass these)")
     return p.parse_args(argv)
 
 
@@ -60,13 +63,23 @@ def main(argv=None) -> int:
     desktop.install(window, restore_geometry=args.size == DEFAULT_SIZE, remember=not args.screenshot)
     if args.view == "side":
         window.view_mode.setCurrentText(SIDE_BY_SIDE)
-    model = args.model or (DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").is_file() else None)
+    model_paths = [p for p in args.paths if (p / "config.json").is_file()]
+    other_paths = [p for p in args.paths if p not in model_paths]
+    model = args.model or (model_paths[0] if model_paths else None) or (
+        DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").is_file() else None)
     exit_code = 0
+
+    def open_paths():
+        from .dragdrop import perform_drop
+
+        for path in other_paths:
+            perform_drop(window, path)
 
     def after_model(_msg):
         engine.modelLoaded.disconnect(after_model)
         if args.labels:
             window.files.open_label_map(str(args.labels))
+        open_paths()
         if args.screenshot:
             window.generation.generate()
 
@@ -75,6 +88,8 @@ def main(argv=None) -> int:
     elif model is not None:
         engine.modelLoaded.connect(after_model)
         window.load_model(model)
+    elif other_paths:
+        QTimer.singleShot(0, window, open_paths)
 
     if args.screenshot:
         window.ask_to_save = False

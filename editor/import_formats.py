@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from engine.errors import InputError
 
 from .class_mapping_dialog import ClassMappingDialog
-from .dialogs import open_file, save_file, show_error
+from .dialogs import save_file, show_error
 from .document import label_import
 from .document.commands import diff_edit
 from .document.ora_export import export_ora

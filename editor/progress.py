@@ -4,7 +4,7 @@ w.Progress messages instead (see ModelActions.start_import)."""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog

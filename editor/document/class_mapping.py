@@ -33,7 +33,7 @@ class ClassMapping:
     assignment: dict = field(default_factory=dict)  # file index -> model index
 
     @staticmethod
-    def build(label_file: LabelFile, model: ModelReference, identity: bool = False) -> "ClassMapping":
+    def build(label_file: LabelFile, model: ModelReference, identity: bool = False) -> ClassMapping:
         """`identity`: the file already holds model indices (no name matching; duplicate names stay apart)."""
         fill = 0 if model.unknown_index is None else model.unknown_index
         if identity:

@@ -26,7 +26,12 @@ from engine.presets import get_preset
 
 from .class_mapping import ClassMapping
 from .label_document import ModelReference
-from .label_io import classes_json_path, colour_table_from_model, decode_colour_coded, fit_labels
+from .label_io import (
+    classes_json_path,
+    colour_table_from_model,
+    decode_colour_coded,
+    fit_labels,
+)
 
 PRESET_PALETTES = ("ade20k", "coco", "cityscapes")
 FORMAT_LABELS = {

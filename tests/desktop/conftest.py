@@ -2,10 +2,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from editor.document import ModelReference  # noqa: E402
+from editor.document import ModelReference
 
 NAMES = ("unknown", "Sky", "water", "tree", "rock", "building")
 PALETTE = ((0, 0, 0), (70, 130, 230), (20, 50, 160), (20, 100, 30), (130, 90, 70), (200, 60, 60))

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from editor.document import ModelReference
-from editor.document.label_import import detect_format, import_label_map, prepare_import, finish_import
+from editor.document.label_import import (
+    detect_format,
+    finish_import,
+    import_label_map,
+    prepare_import,
+)
 from editor.document.label_io import save_label_map
 from engine import labelformats as lf
 from engine.errors import InputError
