@@ -46,10 +46,13 @@ def _cmd_generate(args) -> int:
     from .api import global_noise
     from .imagefiles import image_to_uint8, read_label_map, read_npy, write_npy, write_picture
 
+    # Read the input files before the (slower) model load, so a bad file is reported at once.
+    raw_labels = read_label_map(args.labels)
+    raw_noise = read_npy(args.noise) if args.noise is not None else None
     model = _load(args)
-    labels = model.check_labels(read_label_map(args.labels), source=str(args.labels))
-    if args.noise is not None:
-        noise = model.check_noise(read_npy(args.noise), labels.shape, source=str(args.noise))
+    labels = model.check_labels(raw_labels, source=str(args.labels))
+    if raw_noise is not None:
+        noise = model.check_noise(raw_noise, labels.shape, source=str(args.noise))
     else:
         noise = global_noise(model.config.z_dim, args.seed)
     image = model.generate(labels, noise, precision=args.precision)
@@ -150,6 +153,10 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
+    except OSError as e:  # no permission, disk full, name too long, a folder where a file belongs, ...
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -20,6 +20,10 @@ ARCHITECTURE = "oasis"
 SIZE_MULTIPLE = 32
 PUBLIC_D_WIDTHS = (3, 128, 128, 256, 256, 512, 512)
 PUBLIC_D_LAST_WIDTH = 64
+# Caps against absurd configs (a damaged or hostile config.json must not allocate gigabytes).
+MAX_SIDE = 8192
+MAX_CLASSES = 4096
+MAX_CHANNELS = 4096
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,9 @@ class ModelConfig:
             (g.param_free_norm in ("batch", "instance"), f"unknown param_free_norm {g.param_free_norm!r}"),
             (self.height % SIZE_MULTIPLE == 0 and self.width % SIZE_MULTIPLE == 0 and self.height > 0
              and self.width > 0, f"height and width must be positive multiples of {SIZE_MULTIPLE}"),
+            (self.height <= MAX_SIDE and self.width <= MAX_SIDE, f"height and width must be at most {MAX_SIDE}"),
+            (g.semantic_nc <= MAX_CLASSES and g.z_dim <= MAX_CHANNELS and g.base_width <= MAX_CHANNELS
+             and g.spade_hidden <= MAX_CHANNELS, "class count or a width is implausibly large"),
             (len(self.class_names) == g.semantic_nc, "class_names must have one name per class"),
             (len(self.palette) == g.semantic_nc and all(len(c) == 3 and all(0 <= v <= 255 for v in c)
                                                         for c in self.palette),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
@@ -18,19 +18,10 @@ from .errors import OneShotInputError
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """engine.fileio's atomic write (one implementation, so tests can simulate a full disk in one place)."""
+    from .. import fileio
+
+    fileio.atomic_write_bytes(path, data)
 
 
 def _optimizer_to_flat(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
@@ -70,7 +61,13 @@ def _module_tensors(prefix: str, module: torch.nn.Module, tensors: dict) -> None
 
 def _load_module(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
     sd = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-    module.load_state_dict(sd, strict=True)
+    try:
+        module.load_state_dict(sd, strict=True)
+    except RuntimeError as e:
+        raise OneShotInputError(f"checkpoint does not match the {prefix} network ({str(e).splitlines()[0][:160]})") from None
+    for k, v in sd.items():
+        if v.is_floating_point() and not torch.isfinite(v).all():
+            raise OneShotInputError(f"checkpoint weight {prefix}.{k} contains NaN or infinite values")
 
 
 def save_checkpoint(run_dir: str, iteration: int, modules: dict[str, torch.nn.Module],
@@ -102,8 +99,12 @@ def read_state(run_dir: str) -> tuple[dict, dict[str, torch.Tensor]]:
             tensors = st_load(f.read())
     except FileNotFoundError as e:
         raise OneShotInputError(f"{e.filename}: no checkpoint in this run folder") from None
-    except (json.JSONDecodeError, KeyError, ValueError) as e:
-        raise OneShotInputError(f"{path}: unreadable checkpoint ({e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, SafetensorError) as e:
+        raise OneShotInputError(f"{path}: unreadable checkpoint ({str(e)[:160]})") from None
+    except OSError as e:
+        raise OneShotInputError(f"{path}: cannot read checkpoint ({e.strerror or e})") from None
+    if not isinstance(state, dict):
+        raise OneShotInputError(f"{path}: unreadable checkpoint (state is not a JSON object)")
     return state, tensors
 
 

@@ -155,10 +155,14 @@ class OneShotConfig:
         try:
             with open(path, encoding="utf-8") as f:
                 return cls.from_dict(json.load(f))
+        except OneShotInputError as e:
+            raise OneShotInputError(f"{path}: {e}") from None
         except FileNotFoundError:
             raise OneShotInputError(f"{path}: missing (not a one-shot run folder)") from None
-        except (json.JSONDecodeError, TypeError) as e:
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError) as e:
             raise OneShotInputError(f"{path}: unreadable config ({e})") from None
+        except OSError as e:
+            raise OneShotInputError(f"{path}: cannot read ({e.strerror or e})") from None
 
 
 def config_for_size(height: int, width: int, images: str, masks: str | None = None,

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from ..errors import InputError
+from ..imagefiles import MAX_PIXELS, open_picture
 
 from .errors import OneShotInputError
 
@@ -31,52 +34,63 @@ class TrainingInputs:
         return self.images[0].shape[:2]
 
 
-def read_image(path: str) -> np.ndarray:
+def _open(path: str) -> Image.Image:
+    """engine.imagefiles.open_picture (pixel cap, truncated/corrupt files) with this module's error type."""
     try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except FileNotFoundError:
-        raise OneShotInputError(f"{path}: file not found") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise OneShotInputError(f"{path}: cannot read image ({e})") from None
+        return open_picture(path)
+    except InputError as e:
+        raise OneShotInputError(str(e)) from None
+
+
+def read_image(path: str) -> np.ndarray:
+    with _open(path) as im:
+        return np.asarray(im.convert("RGB"))
 
 
 def read_mask(path: str) -> np.ndarray:
-    try:
-        with Image.open(path) as im:
-            if im.mode not in MASK_MODES:
-                raise OneShotInputError(
-                    f"{path}: mask must be an indexed PNG (palette or greyscale), got mode {im.mode}")
-            m = np.asarray(im).astype(np.int64)
-    except FileNotFoundError:
-        raise OneShotInputError(f"{path}: mask not found") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise OneShotInputError(f"{path}: cannot read mask ({e})") from None
+    with _open(path) as im:
+        if im.mode not in MASK_MODES:
+            raise OneShotInputError(
+                f"{path}: mask must be an indexed PNG (palette or greyscale), got mode {im.mode}")
+        m = np.asarray(im).astype(np.int64)
     if m.min() < 0 or m.max() > 255:
         raise OneShotInputError(f"{path}: mask indices must be in 0..255")
     return m.astype(np.uint8)
 
 
 def read_video(path: str, max_frames: int) -> tuple[list[str], list[np.ndarray], int]:
-    """Evenly sample at most max_frames frames. Returns (names, frames, total frame count)."""
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise OneShotInputError(f"{path}: cannot open video")
-    frames = []
-    try:
-        while True:  # sequential decode: seeking is unreliable across codecs
-            ok, frame = cap.read()
-            if not ok:
-                break
-            frames.append(frame)
-    finally:
-        cap.release()
-    if not frames:
+    """Evenly sample at most max_frames frames. Returns (names, frames, total frame count).
+
+    Two sequential passes (seeking is unreliable across codecs): the first counts frames without
+    keeping them, the second keeps only the chosen ones, so a long video never fills the memory.
+    """
+    def frames_of():
+        cap = cv2.VideoCapture(path)
+        if not cap.isOpened():
+            raise OneShotInputError(f"{path}: cannot open video (not a video file or an unsupported codec)")
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    return
+                if frame.ndim != 3 or frame.shape[0] * frame.shape[1] > MAX_PIXELS:
+                    raise OneShotInputError(f"{path}: video frame of shape {frame.shape} is not a picture "
+                                            f"of at most {MAX_PIXELS} pixels")
+                yield frame
+        finally:
+            cap.release()
+
+    total = sum(1 for _ in frames_of())
+    if not total:
         raise OneShotInputError(f"{path}: video has no readable frames")
-    total = len(frames)
     keep = np.unique(np.linspace(0, total - 1, min(max_frames, total)).round().astype(int))
-    return ([f"{i:06d}" for i in keep], [cv2.cvtColor(frames[i], cv2.COLOR_BGR2RGB) for i in keep],
-            total)
+    wanted, frames = set(int(i) for i in keep), []
+    for i, frame in enumerate(frames_of()):
+        if i in wanted:
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    if len(frames) != len(keep):
+        raise OneShotInputError(f"{path}: video decoded {total} frames, then fewer on the second pass (damaged file?)")
+    return [f"{i:06d}" for i in keep], frames, total
 
 
 def _list_images(folder: str) -> list[str]:
