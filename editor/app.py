@@ -83,9 +83,14 @@ def main(argv=None) -> int:
         if args.screenshot:
             window.generation.generate()
 
+    restored = False
+    if not args.screenshot:  # crash recovery: autosave edits, offer what a killed session left
+        from .autosave import install
+
+        _saver, restored = install(window)
     if args.project:
         window.files.open_project(str(args.project))
-    elif model is not None:
+    elif model is not None and not restored:
         engine.modelLoaded.connect(after_model)
         window.load_model(model)
     elif other_paths:

@@ -1,0 +1,142 @@
+"""Crash recovery: unsaved edits are written to a recovery project every few seconds.
+
+The recovery file is an ordinary project (editor/document/project_file.py, written atomically), so a
+hard kill at any moment leaves either the previous or the new recovery file, never half of one. It is
+removed when the document is saved or the window closes normally; if it is still there at the next
+start, the previous session ended without saving and the editor offers to restore it.
+
+    OASIS_STUDIO_RECOVERY_DIR   where the recovery file lives (default: the app data folder)
+    OASIS_STUDIO_AUTOSAVE_MS    autosave interval (default 3000 ms)
+    OASIS_STUDIO_TEST_PAINT     tests only: after the model loads, make known edits and write the
+                                expected arrays to this .npz (the kill-and-recover test compares them)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QStandardPaths, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from engine.errors import InputError
+
+from .dialogs import show_error
+from .document.project_file import load_project, save_project
+
+RECOVERY_NAME = "recovery.oasisproj"
+DEFAULT_INTERVAL_MS = 3000
+
+
+def recovery_path() -> Path:
+    folder = os.environ.get("OASIS_STUDIO_RECOVERY_DIR") or os.path.join(
+        QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation), "recovery")
+    return Path(folder) / RECOVERY_NAME
+
+
+class Autosaver(QObject):
+    def __init__(self, window, interval_ms: int | None = None, path: Path | None = None):
+        super().__init__(window)
+        self.window, self.session = window, window.session
+        self.path = Path(path) if path else recovery_path()
+        self.saves = 0
+        self.last_error: str | None = None
+        self._dirty = False
+        self.session.changed.connect(self._on_changed)
+        self.session.stack.cleanChanged.connect(self._on_clean_changed)
+        window.closed.connect(self.discard)  # a normal close has asked about saving already
+        interval = interval_ms or int(os.environ.get("OASIS_STUDIO_AUTOSAVE_MS", DEFAULT_INTERVAL_MS))
+        self.timer = QTimer(self, interval=interval)
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+
+    def _on_changed(self, _layers):
+        if not self.session.stack.isClean():
+            self._dirty = True
+
+    def _on_clean_changed(self, clean: bool):
+        if clean:
+            self._dirty = False
+            self.discard()
+        else:
+            self._dirty = True
+
+    def autosave(self) -> bool:
+        """Write the recovery file if there are edits since the last one. Errors go to the status bar:
+        a full disk must not interrupt painting with a dialog every few seconds."""
+        if not self._dirty or self.session.stack.isClean():
+            return False
+        try:
+            save_project(self.path, self.session.doc)
+        except (OSError, InputError) as e:
+            self.last_error = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
+            self.window.statusBar().showMessage(self.last_error, 8000)
+            return False
+        self._dirty, self.last_error = False, None
+        self.saves += 1
+        return True
+
+    def discard(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            self.last_error = f"cannot remove the recovery file {self.path}: {e.strerror}"
+
+    def offer_restore(self) -> bool:
+        """Ask to restore a recovery file left by a session that ended without saving; True if restored."""
+        if not self.path.is_file():
+            return False
+        answer = QMessageBox.question(
+            self.window, "Restore unsaved work?",
+            "OASIS Studio did not close normally last time. Restore the unsaved work?\n\n"
+            "No = discard it.")
+        if answer != QMessageBox.StandardButton.Yes:
+            self.discard()
+            return False
+        try:
+            doc = load_project(self.path)
+        except InputError as e:
+            show_error(self.window, "Cannot restore", f"{e} (kept, not deleted)")
+            return False
+        # The restored work is unsaved: it stays "modified" until the user saves it somewhere.
+        self.session.documentReplaced.connect(self._mark_restored_unsaved)
+        self.window.open_document(doc)
+        return True
+
+    def _mark_restored_unsaved(self):
+        self.session.documentReplaced.disconnect(self._mark_restored_unsaved)
+        self.session.stack.resetClean()
+        self._dirty = False  # identical to the recovery file: nothing new to write yet
+
+
+def install(window) -> tuple[Autosaver, bool]:
+    """Start autosaving for the window and offer a pending recovery; (autosaver, restored)."""
+    saver = Autosaver(window)
+    window.autosaver = saver
+    restored = saver.offer_restore()
+    test_npz = os.environ.get("OASIS_STUDIO_TEST_PAINT")
+    if test_npz:
+        window.engine.modelLoaded.connect(lambda _m: QTimer.singleShot(0, window, lambda: _test_paint(window, test_npz)))
+    return saver, restored
+
+
+def _test_paint(window, npz: str) -> None:
+    """Known edits for the kill-and-recover test: a label rectangle, a noise patch, a new seed."""
+    from .document.commands import SetSeed, diff_edit
+
+    session = window.session
+    doc = session.doc
+    h, w = doc.shape
+    labels = doc.labels.copy()
+    labels[h // 4: h // 2, w // 3: w - 2] = min(2, doc.model.num_classes - 1)
+    session.push(diff_edit("labels", doc.labels, labels, "test paint"))
+    noise = doc.noise.copy()
+    noise[:, : h // 3, : w // 3] = np.random.default_rng(7).standard_normal((noise.shape[0], h // 3, w // 3))
+    session.push(diff_edit("noise", doc.noise, noise.astype(np.float32), "test noise"))
+    session.push(SetSeed(doc.seed, 1234, "test seed"))
+    tmp = npz + ".tmp.npz"
+    np.savez(tmp, labels=doc.labels, noise=doc.noise, seed=np.int64(doc.seed))
+    os.replace(tmp, npz)
