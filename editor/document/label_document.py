@@ -120,6 +120,8 @@ class LabelDocument:
             problems.append(f"labels dtype {self.labels.dtype}")
         if self.noise.shape != (z, h, w) or self.noise.dtype != np.float32:
             problems.append(f"noise {self.noise.dtype} {self.noise.shape}, expected float32 {(z, h, w)}")
+        elif not np.isfinite(self.noise).all():
+            problems.append("noise map contains NaN or infinite values")
         if self.locked.shape != (h, w) or self.locked.dtype != bool:
             problems.append(f"locked mask {self.locked.dtype} {self.locked.shape}")
         if self.image is not None and (self.image.shape != (h, w, 3) or self.image.dtype != np.uint8):

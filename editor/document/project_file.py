@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,10 @@ def _npy(z, name, path) -> np.ndarray:
         return np.load(io.BytesIO(_member(z, name, path)), allow_pickle=False)
     except ValueError as e:
         raise InputError(f"{name} is not a plain numpy array ({str(e)[:100]})", path) from None
+    except InputError:
+        raise
+    except Exception as e:  # numpy parses the header with ast: any failure means a damaged member
+        raise InputError(f"{name} is a damaged numpy array ({e.__class__.__name__})", path) from None
 
 
 def _png(z, name, path, mode) -> np.ndarray:
@@ -109,6 +114,8 @@ def load_project(path: Path) -> LabelDocument:
                 raise InputError(f"seed must be an integer, got {seed!r}", path)
     except zipfile.BadZipFile:
         raise InputError("not a project file (not a zip archive)", path) from None
+    except (zlib.error, EOFError, NotImplementedError, RuntimeError) as e:  # damaged or unsupported zip member
+        raise InputError(f"damaged project archive ({e.__class__.__name__}: {str(e)[:100]})", path) from None
     doc = LabelDocument(labels=np.array(labels), noise=np.array(noise), seed=seed, locked=np.array(locked),
                         model=model, image=image)
     try:
