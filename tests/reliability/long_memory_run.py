@@ -58,7 +58,12 @@ def main(argv=None) -> int:
     p.add_argument("--checkpoint-every", type=int, default=250)
     p.add_argument("--csv", type=Path, default=Path("docs/images/reliability_memory.csv"))
     p.add_argument("--png", type=Path, default=Path("docs/images/reliability_memory.png"))
+    p.add_argument("--plot-only", action="store_true", help="plot an existing --csv (e.g. of a run still going)")
     args = p.parse_args(argv)
+    if args.plot_only:
+        rows = np.loadtxt(args.csv, delimiter=",", skiprows=1, ndmin=2)
+        print(plot_summary(rows[:, 0].astype(int).tolist(), rows[:, 1].tolist(), args.png, int(rows[-1, 0])))
+        return 0
 
     import torch
 
@@ -93,14 +98,18 @@ def main(argv=None) -> int:
                     log.flush()
 
             trainer.train(progress=progress)
+    print(plot_summary(iters, rss, args.png, args.iterations))
+    return 0
+
+
+def plot_summary(iters, rss, png: Path, iterations: int) -> str:
     arr = np.array(rss)
     n = len(arr)
-    first, last = arr[n // 10: n // 4].mean(), arr[-max(n // 10, 1):].mean()
-    title = (f"OASIS tiny preset, batch 2: RSS over {args.iterations} iterations "
+    first, last = arr[n // 10: max(n // 4, n // 10 + 1)].mean(), arr[-max(n // 10, 1):].mean()
+    title = (f"OASIS tiny preset, batch 2: RSS over {iterations} iterations "
              f"(mean {first:.0f} MiB early -> {last:.0f} MiB late, max {arr.max():.0f})")
-    plot(iters, rss, args.png, title)
-    print(title)
-    return 0
+    plot(iters, rss, png, title)
+    return title
 
 
 if __name__ == "__main__":
