@@ -48,7 +48,7 @@ class GenerationController(QObject):
         self.session = session
         self.engine = engine
         self.live = False
-        self.precision = "fp32"
+        self.precision = "auto"  # the fast path; Generate > Exact mode switches to "fp32"
         self._latest_generate = 0
         self._latest_variations = 0
         self._variation_locks = None  # the lock mask the variations were made with

@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         (act.toggled if checkable else act.triggered).connect(slot)
         return act
 
+    def _set_exact(self, exact: bool) -> None:
+        self.generation.precision = "fp32" if exact else "auto"
+
     def _build_actions(self):
         a = self._action
         st = self.session.stack
@@ -137,6 +140,9 @@ class MainWindow(QMainWindow):
                                  tip="Generate the image from the label map and noise")
         self.live_action = a("Live", self.generation.set_live, "fa5s.bolt", "Ctrl+L", checkable=True,
                              tip="Regenerate after every edit")
+        self.exact_action = a("Exact mode (fp32)", self._set_exact, "fa5s.crosshairs", checkable=True,
+                              tip="Generate with the exact fp32 path that equals the public OASIS code "
+                                  "(the default fast path differs by < 1%)")
         self.new_seed_action = a("New seed", lambda: self.noise.new_seed(), "fa5s.dice", "Ctrl+R",
                                  tip="Random global seed (locked regions keep their noise)")
         self.fit_action = a("Fit to window", self.canvas.fit, "fa5s.expand", "Ctrl+0")
@@ -231,6 +237,8 @@ class MainWindow(QMainWindow):
             v.addAction(dock.toggleViewAction())
         g = mb.addMenu("&Generate")
         g.addActions([self.generate_action, self.live_action, self.new_seed_action])
+        g.addSeparator()
+        g.addAction(self.exact_action)
         g.addAction(a("Variations", lambda: (self.variations_dock.raise_(),
                                              self.generation.make_variations(self.variations_panel.count.value())),
                       "fa5s.th", "Ctrl+Shift+G"))

@@ -201,6 +201,7 @@ class EngineWorker:
         self._on_message = on_message
         self.synchronous = synchronous
         self.model = None
+        self._sessions = {}  # precision -> GenerationSession of the current model (incremental regenerate)
         self._ids = itertools.count(1)
         self._lock = threading.Condition()
         self._queues: dict[int, list[_Entry]] = {INTERACTIVE: [], BACKGROUND: []}
@@ -345,6 +346,15 @@ class EngineWorker:
             raise InputError("no model is loaded (open a model folder first)")
         return self.model
 
+    def _session(self, model, precision: str):
+        """Interactive generation goes through a GenerationSession: after a stroke it recomputes only
+        what the change can reach (exact in fp32), instead of the whole generator."""
+        from .fast.session import GenerationSession
+
+        if precision not in self._sessions:
+            self._sessions[precision] = GenerationSession(model, precision)
+        return self._sessions[precision]
+
     def _execute(self, request, rid: int) -> Message:
         import time
 
@@ -353,11 +363,12 @@ class EngineWorker:
 
             model = load_model(request.folder, device=request.device)
             self.model = model
+            self._sessions = {}
             return ModelLoaded(rid, model.config, Path(request.folder), str(model.device), model.can_segment)
         if isinstance(request, Generate):
             model = self._require_model()
             t0 = time.perf_counter()
-            image = model.generate(request.labels, request.noise, precision=request.precision)
+            image = self._session(model, request.precision).generate(request.labels, request.noise)
             return Generated(rid, image, request.tag, time.perf_counter() - t0)
         if isinstance(request, GenerateBatch):
             model = self._require_model()
