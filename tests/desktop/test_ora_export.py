@@ -39,3 +39,26 @@ def test_noise_colours_equal_vectors_equal_colours(rng):
     noise[:, 0, 0] = rng.standard_normal(8)
     colours = noise_colours(noise)
     assert (colours[1:] == colours[1, 1]).all() and not (colours[0, 0] == colours[1, 1]).all()
+
+
+def test_ora_container_is_what_krita_and_gimp_expect(tmp_path, model):
+    """OpenRaster readers check: first entry 'mimetype', stored (uncompressed), then stack.xml naming every
+    layer PNG, plus mergedimage.png and a thumbnail of at most 256 px."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from PIL import Image
+
+    doc = LabelDocument.new(model, seed=2)
+    export_ora(tmp_path / "c.ora", doc)
+    with zipfile.ZipFile(tmp_path / "c.ora") as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert z.read("mimetype") == b"image/openraster"
+        root = ET.fromstring(z.read("stack.xml"))
+        assert (root.get("w"), root.get("h")) == ("32", "24")
+        for el in root.iter("layer"):
+            assert Image.open(io.BytesIO(z.read(el.get("src")))).size == (32, 24)
+        assert Image.open(io.BytesIO(z.read("mergedimage.png"))).size == (32, 24)
+        assert max(Image.open(io.BytesIO(z.read("Thumbnails/thumbnail.png"))).size) <= 256
