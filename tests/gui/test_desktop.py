@@ -106,3 +106,24 @@ def test_canvas_colours_follow_the_palette():
     assert theme.canvas_colours(dark).background.lightness() < 60
     assert theme.canvas_colours(light).background.lightness() > 150
     assert theme.canvas_colours(dark).text.lightness() > 150
+
+
+def test_drop_photo_opens_photo_to_layout_and_project_opens(desk, tmp_path):
+    from engine.imagefiles import write_picture
+
+    rng = np.random.default_rng(3)
+    write_picture(tmp_path / "photo.jpg", rng.integers(0, 256, size=(50, 80, 3), dtype=np.uint8))
+    assert perform_drop(desk, tmp_path / "photo.jpg").kind == "photo"
+    dlg = desk._photo_dialog
+    assert dlg.isVisible() and dlg.photo.shape == (64, 64, 3)
+    dlg.close()
+
+    from editor.document.project_file import save_project
+
+    desk.session.doc.labels[:10] = 4
+
+    save_project(tmp_path / "p.oasisproj", desk.session.doc)
+    desk.session.doc.labels[:] = 0
+    assert perform_drop(desk, tmp_path / "p.oasisproj").kind == "project"
+    assert (desk.session.doc.labels[:10] == 4).all()
+    assert desk.settings.recent_projects()[0] == str((tmp_path / "p.oasisproj").resolve())
