@@ -27,11 +27,16 @@ class DiscriminatorOutput:
 
 
 def masked_content_attention(features: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """AvgPool(F * 1[y=i]) for every object i: (B, C, h, w), (B, N, H, W) -> (B, N, C).
+    """Pooled features of every object i: (B, C, h, w), (B, N, H, W) -> (B, N, C).
 
+    The pooling is a masked mean (sum of F * 1[y=i] over the object's area). A plain average over
+    the whole map (the literal AvgPool(F * 1[y=i])) shrinks an object's vector with its area, so a
+    1.5%-of-the-image rider becomes almost indistinguishable from an absent object (zero vector);
+    our first OSMIS run with it collapsed to all-background masks. Absent objects still give 0.
     Masks are resized with nearest neighbour (as in the thesis, fine details can vanish)."""
     small = F.interpolate(masks, size=features.shape[-2:], mode="nearest")
-    return torch.einsum("bchw,bnhw->bnc", features, small) / (features.shape[-1] * features.shape[-2])
+    area = small.sum((2, 3)).clamp(min=1.0)  # (B, N); soft/Bernoulli masks are fine here too
+    return torch.einsum("bchw,bnhw->bnc", features, small) / area[..., None]
 
 
 class Discriminator(nn.Module):
