@@ -70,7 +70,7 @@ def test_input_errors_name_the_file(tmp_path):
         load_inputs(str(tmp_path / "nothing.jpg"))
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"not an image")
-    with pytest.raises(OneShotInputError, match="bad.jpg: cannot read image"):
+    with pytest.raises(OneShotInputError, match="bad.jpg: "):
         load_inputs(str(bad))
     rgb_mask = tmp_path / "rgb.png"
     Image.open(BMX_MASK).convert("RGB").save(rgb_mask)
