@@ -1,6 +1,7 @@
 """Shared test fixtures: paths to ../shared and a tiny model imported from the public-code fixture."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ VECTORS = FIXTURE_RUN / "test_vectors"
 KEY_MANIFEST = SHARED / "reference" / "oasis_official_checkpoint_keys.json"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Editors started by tests must never write the user's real crash-recovery file (a killed test would
+# leave a restore prompt behind for the next real start).
+os.environ.setdefault("OASIS_STUDIO_RECOVERY_DIR", tempfile.mkdtemp(prefix="oasis-recovery-"))
 
 
 @pytest.fixture(scope="session")
