@@ -25,6 +25,10 @@ def register(subparsers) -> None:
     p.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this long")
     p.add_argument("--threads", type=int)
     p.add_argument("--seed", type=int)
+    p.add_argument("--diffaug-prob", type=float, help="probability of each differentiable augmentation (0 = off)")
+    p.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")
+    p.add_argument("--mixdl", action="store_true", help="MixDL distance learning (lambda_G 1000, lambda_D 1)")
+    p.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("sample-oneshot", help="generate samples from a one-shot run")
@@ -67,7 +71,8 @@ def _train(args) -> int:
                                   num_mask_channels=inputs.num_mask_channels, preset=args.preset,
                                   num_frames=len(inputs.images), max_size=args.max_size,
                                   iterations=args.iterations, threads=args.threads, seed=args.seed,
-                                  progress_every=args.log_every)
+                                  progress_every=args.log_every, diffaug_prob=args.diffaug_prob,
+                                  adaptivemix=args.adaptivemix, mixdl=args.mixdl or None, asa=args.asa)
             print(f"{cfg.mode}: {len(inputs.images)} frame(s) {w}x{h} -> train "
                   f"{cfg.train_hw[1]}x{cfg.train_hw[0]}, g={cfg.g_blocks}, D={cfg.d_blocks}"
                   f"/{cfg.d_low_blocks} low-level, noise {cfg.noise_shape[0]}x{cfg.noise_shape[1]}"

@@ -121,6 +121,14 @@ class OneShotConfig:
     preview_every: int = 1000
     progress_every: int = 100
     num_frames: int = 1
+    # Optional limited-data regularisers (docs/regularizers.md); 0 / False = off.
+    adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
+    mixdl: bool = False  # MixDL distance learning on G (layer features) and D (projected features)
+    mixdl_lambda_g: float = 1000.0
+    mixdl_lambda_d: float = 1.0
+    mixdl_anchors: int = 2  # anchors z_0 per iteration, each a Dirichlet mix of the batch's latents
+    asa: float = 0.0  # ASA's final lambda (ramped up linearly over the run); SIV-GAN mode only
+    asa_ramp_iters: int = 0  # ramp length, fixed when the run is created (a resume may change `iterations`)
 
     @property
     def use_masks(self) -> bool:
@@ -174,6 +182,8 @@ def config_for_size(height: int, width: int, images: str, masks: str | None = No
     settings = dict(PRESETS[preset])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     max_size = settings.pop("max_size")
+    if settings.get("asa") and not settings.get("asa_ramp_iters"):
+        settings["asa_ramp_iters"] = settings["iterations"]
     sh, sw = scaled_size(height, width, max_size)
     g, noise = generator_geometry(sh, sw)
     d_blocks, d_low = discriminator_blocks(g)

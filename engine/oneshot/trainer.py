@@ -28,8 +28,12 @@ from .discriminator import Discriminator
 from .errors import OneShotInputError
 from .generator import Generator
 from .losses import adversarial_loss, class_weights, diversity_loss, straight_through_mask
+from ..regularizers import (adaptivemix_loss, asa_logistic_bound, dirichlet_coefficients, mix_pairs,
+                            mixdl_anchor, mixdl_kl)
+from ..training.losses import FeatureTap, RegularizerState, asa_strength
 
 PREVIEW_SEED = 1234
+MIXDL_PROJECTION = 64  # output width of MixDL's linear projection head on D's features
 
 
 def _memory_format(cfg: OneShotConfig):
@@ -86,6 +90,24 @@ class OneShotTrainer:
             self.real_masks = onehot.contiguous(memory_format=fmt)
         self.aspect = cfg.train_hw[0] / cfg.train_hw[1]
         self.last_losses: dict[str, torch.Tensor] = {}
+        self.reg, self.opt_p = self._build_regularizers(adam)
+
+    def _build_regularizers(self, adam: dict):
+        """State of the optional regularisers (None when all are off, so baseline runs are unchanged).
+
+        D's features are the input of its last content head (after the content blocks): (B*k, C),
+        k = 1 (SIV-GAN) or the number of mask channels (OSMIS)."""
+        cfg = self.cfg
+        if not (cfg.adaptivemix or cfg.mixdl or cfg.asa):
+            return None, None
+        if cfg.asa and cfg.use_masks:
+            raise OneShotInputError("--asa: implemented for SIV-GAN mode only (OSMIS content heads are N+1-way)")
+        self._d_feat = FeatureTap(self.D.content_heads[-1])
+        width = cfg.d_channels[cfg.d_blocks] * (2 if cfg.use_masks else 1)
+        per_sample = width * max(1, cfg.num_mask_channels)
+        reg = RegularizerState(per_sample, MIXDL_PROJECTION if cfg.mixdl else 0, width if cfg.asa else 0)
+        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=cfg.lr_d, **adam) if cfg.mixdl else None
+        return reg, opt_p
 
     # -- pieces of an iteration -------------------------------------------------------------
     def _autocast(self):
@@ -93,9 +115,11 @@ class OneShotTrainer:
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def _generate(self):
+    def _generate(self, z: torch.Tensor | None = None):
         cfg = self.cfg
-        out = self.G(self.G.sample_noise(cfg.batch_size))
+        if z is None:
+            z = self._z = self.G.sample_noise(cfg.batch_size)
+        out = self.G(z)
         fakes = [out.images[-1 - i] for i in range(cfg.d_low_blocks)]  # high -> low resolution
         mask = None
         if out.mask_soft is not None:
@@ -122,9 +146,18 @@ class OneShotTrainer:
             loss_real, parts_real = adversarial_loss(real_out, True, cfg.d_blocks, weights)
             loss_fake, parts_fake = adversarial_loss(fake_out, False, cfg.d_blocks, weights)
             loss_d = loss_real + loss_fake
+            reg_losses, anchors = {}, None
+            if self.reg is not None:
+                anchors = self._mixdl_anchors() if cfg.mixdl else None
+                loss_d = loss_d + self._d_regularizers(scales, masks, real_out, fake_out, fakes, fake_mask,
+                                                       anchors, reg_losses)
         self.opt_d.zero_grad(set_to_none=True)
+        if self.opt_p is not None:
+            self.opt_p.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        if self.opt_p is not None:
+            self.opt_p.step()
 
         with self._autocast():
             if not cfg.reuse_fake_for_g:  # the public code draws a new batch for the G step
@@ -137,6 +170,11 @@ class OneShotTrainer:
                 loss_adv_g, _ = adversarial_loss(self.D(scales, masks), True, cfg.d_blocks, g_weights)
                 loss_div = diversity_loss(out.features)
                 loss_g = loss_adv_g + cfg.div_weight * loss_div
+                if cfg.mixdl:
+                    if not cfg.reuse_fake_for_g:
+                        anchors = self._mixdl_anchors()
+                    reg_losses["g_mixdl"] = self._g_mixdl(out, anchors)
+                    loss_g = loss_g + cfg.mixdl_lambda_g * reg_losses["g_mixdl"]
                 self.opt_g.zero_grad(set_to_none=True)
                 loss_g.backward()
             finally:
@@ -146,8 +184,64 @@ class OneShotTrainer:
         self.iteration += 1
         self.last_losses = {"d_real": loss_real.detach(), "d_fake": loss_fake.detach(),
                             "g_adv": loss_adv_g.detach(), "g_div": loss_div.detach(),
-                            **{f"d_{k}": parts_real[k] + parts_fake[k] for k in parts_real}}
+                            **{f"d_{k}": parts_real[k] + parts_fake[k] for k in parts_real},
+                            **{k: v.detach() for k, v in reg_losses.items()}}
         return self.last_losses
+
+    # -- optional regularisers (docs/regularizers.md) -------------------------------------------
+    def _mixdl_anchors(self):
+        """MixDL anchors z_0 = sum_i c_i z_i over the current batch's latents, c ~ Dirichlet(1)."""
+        m, b = self.cfg.mixdl_anchors, self.cfg.batch_size
+        c = dirichlet_coefficients(m, b)
+        z0 = mixdl_anchor(self._z.unsqueeze(0).expand(m, *self._z.shape), c)
+        return (c, *self._generate(z0))
+
+    def _g_mixdl(self, out, anchors) -> torch.Tensor:
+        """KL(q || p) on the features of the middle generator block."""
+        c, anchor_out = anchors[0], anchors[1]
+        layer = self.cfg.g_blocks // 2
+        fz = out.features[layer].float().flatten(1)
+        fa = anchor_out.features[layer].float().flatten(1)
+        return mixdl_kl(fa, fz.unsqueeze(0).expand(len(c), *fz.shape), c)
+
+    def _d_features(self, samples: int) -> torch.Tensor:
+        return self._d_feat.value.float().reshape(samples, -1)
+
+    def _d_regularizers(self, scales, masks, real_out, fake_out, fakes, fake_mask, anchors, losses) -> torch.Tensor:
+        """Extra discriminator terms; `scales`/`masks` are the augmented real+fake batch just judged."""
+        cfg, b = self.cfg, self.cfg.batch_size
+        total = torch.zeros(())
+        if cfg.asa:  # last content head's BCE -> its upper bound under N(0, lam * Sigma) feature noise
+            feats = self._d_features(2 * b)
+            lam = asa_strength(cfg.asa, self.iteration, cfg.asa_ramp_iters or cfg.iterations)
+            w = _effective_weight(self.D.content_heads[-1])[0].float()
+            cov_r = self.reg.update_covariance("real", feats[:b])
+            cov_f = self.reg.update_covariance("fake", feats[b:])
+            lr, lf = real_out.content[-1].float(), fake_out.content[-1].float()
+            gap = (asa_logistic_bound(lr, 1.0, w, cov_r, lam).mean() - F.softplus(-lr).mean()
+                   + asa_logistic_bound(lf, -1.0, w, cov_f, lam).mean() - F.softplus(lf).mean())
+            losses["d_asa"] = 0.5 * gap / cfg.d_blocks  # the content heads' weight in adversarial_loss
+            total = total + losses["d_asa"]
+        if cfg.adaptivemix:  # mixed reals' features towards the same mix of the reals' features
+            reals = [s[:b] for s in scales]
+            first, partner, lam = mix_pairs(reals[0])
+            w = lam.view(-1, 1, 1, 1)
+            mix = lambda t: w * t + (1 - w) * t[partner]  # noqa: E731
+            mixed = [first] + [mix(t) for t in reals[1:]]
+            both_masks = torch.cat([masks[:b], mix(masks[:b])]) if masks is not None else None
+            self.D([torch.cat([r, m]) for r, m in zip(reals, mixed)], both_masks)
+            feats = self._d_features(2 * b)
+            losses["d_adaptivemix"] = adaptivemix_loss(feats[b:], feats[:b], partner, lam.float())
+            total = total + cfg.adaptivemix * losses["d_adaptivemix"]
+        if cfg.mixdl:  # D's projected features of anchor and batch fakes keep the latent mix weights
+            c, _, anchor_scales, anchor_mask = anchors
+            both = [torch.cat([f.detach(), a.detach()]) for f, a in zip(fakes, anchor_scales)]
+            both_masks = torch.cat([fake_mask.detach(), anchor_mask.detach()]) if fake_mask is not None else None
+            self.D(both, both_masks)
+            proj = self.reg.proj(self._d_features(b + len(c)))
+            losses["d_mixdl"] = mixdl_kl(proj[b:], proj[:b].unsqueeze(0).expand(len(c), *proj[:b].shape), c)
+            total = total + cfg.mixdl_lambda_d * losses["d_mixdl"]
+        return total
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -161,16 +255,20 @@ class OneShotTrainer:
 
     # -- persistence ---------------------------------------------------------------------------
     def modules(self) -> dict[str, torch.nn.Module]:
-        return {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+        extra = {"REG": self.reg} if self.reg is not None else {}
+        return {"G": self.G, "D": self.D, "G_ema": self.G_ema, **extra}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        extra = {"optP": self.opt_p} if self.opt_p is not None else {}
+        return {"optG": self.opt_g, "optD": self.opt_d, **extra}
 
     def save(self) -> str:
         losses = {k: float(v) for k, v in self.last_losses.items()}
         return ckpt.save_checkpoint(self.run_dir, self.iteration, self.modules(),
-                                    {"optG": self.opt_g, "optD": self.opt_d}, {"losses": losses})
+                                    self.optimizers(), {"losses": losses})
 
     def load(self) -> None:
-        state = ckpt.load_checkpoint(self.run_dir, self.modules(),
-                                     {"optG": self.opt_g, "optD": self.opt_d})
+        state = ckpt.load_checkpoint(self.run_dir, self.modules(), self.optimizers())
         self.iteration = int(state["iteration"])
 
     @torch.no_grad()
@@ -188,6 +286,17 @@ def generate_arrays(g: Generator, z: torch.Tensor) -> dict[str, np.ndarray]:
     if out.mask_soft is not None:
         result["masks"] = out.mask_soft.argmax(1).to(torch.uint8).numpy()
     return result
+
+
+def _effective_weight(module: torch.nn.Module) -> torch.Tensor:
+    """The spectrally normalised weight as used in the last forward: in eval mode the parametrisation
+    reuses its power-iteration vectors instead of advancing them (which would change D's state)."""
+    was_training = module.training
+    module.eval()
+    try:
+        return module.weight
+    finally:
+        module.train(was_training)
 
 
 def _split(out, b):
