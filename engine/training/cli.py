@@ -60,6 +60,15 @@ def _cmd_train(args) -> int:
                                        ("lr_g", args.lr_g), ("lr_d", args.lr_d), ("seed", args.seed),
                                        ("checkpoint_every", args.checkpoint_every),
                                        ("sample_every", args.sample_every)) if v is not None}
+        if args.no_diffaug:
+            from .augment import AugmentSettings
+
+            overrides["augment"] = AugmentSettings(colour=False, translation=0.0, cutout=0.0)
+        overrides.update({k: v for k, v in (("adaptivemix", args.adaptivemix), ("asa", args.asa)) if v})
+        if args.mixdl:
+            overrides["mixdl"] = True
+        if args.asa:  # the ramp stays as created even if a resume changes --iterations
+            overrides["asa_ramp_iters"] = overrides.get("iterations", TrainSettings.iterations)
         settings = TrainSettings(bf16=args.bf16, channels_last=args.channels_last, **overrides)
         spec = RunSpec(args.config, PRESETS[args.config], names, palette, args.unknown_index, settings,
                        {"name": args.dataset_name, "photos": str(args.data), "labels": str(labels_dir),
@@ -120,6 +129,10 @@ def register(sub) -> None:
     s.add_argument("--lr-g", type=float)
     s.add_argument("--lr-d", type=float)
     s.add_argument("--seed", type=int)
+    s.add_argument("--no-diffaug", action="store_true", help="no differentiable augmentation in front of D")
+    s.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")
+    s.add_argument("--mixdl", action="store_true", help="MixDL distance learning (lambda_G 1000, lambda_D 1)")
+    s.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
     s.add_argument("--checkpoint-every", type=int)
     s.add_argument("--sample-every", type=int)
     s.add_argument("--bf16", action="store_true", help="bf16 autocast (only faster on CPUs with AMX)")

@@ -30,6 +30,14 @@ class TrainSettings:
     copy_paste_prob: float = 0.3
     min_zoom: float = 0.9
     max_zoom: float = 1.3
+    # Optional limited-data regularisers (docs/regularizers.md); 0 / False = off.
+    adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
+    mixdl: bool = False  # MixDL distance learning on G (middle block) and D (projected per-pixel features)
+    mixdl_lambda_g: float = 1000.0
+    mixdl_lambda_d: float = 1.0
+    mixdl_latents: int = 3  # N latents mixed into one anchor, all rendered with one batch label map
+    asa: float = 0.0  # ASA's final lambda, ramped up linearly over `asa_ramp_iters`
+    asa_ramp_iters: int = 0  # fixed when the run is created (0: the run's iteration count)
 
     def to_dict(self) -> dict:
         return asdict(self)

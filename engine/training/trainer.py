@@ -27,12 +27,15 @@ from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
 from .data import BatchSampler, SamplerSettings, TrainingPair
 from .ema import ema_decay_at, recollect_batchnorm, update_ema
-from .losses import labelmix_loss, labelmix_mask, n_plus_1_loss
+from ..regularizers import (adaptivemix_loss, asa_ce_bound_logits, dirichlet_coefficients, mix_pairs, mixdl_anchor,
+                            mixdl_kl)
+from .losses import FeatureTap, RegularizerState, asa_strength, labelmix_loss, labelmix_mask, n_plus_1_loss
 from .presets import ArchPreset
 from .samples import write_sample_grid
 from .settings import TrainSettings
 
 RUN_FILE = "run.json"
+MIXDL_PROJECTION = 16  # output channels of MixDL's linear (per-pixel) projection head on D's features
 
 
 @dataclass
@@ -112,6 +115,20 @@ class OasisTrainer:
                                                            True, s.copy_paste_prob), self.np_rng)
         self.iteration, self.train_seconds, self.last_losses = 0, 0.0, {}
         self._bn_fresh_at = -1  # iteration at which the EMA BN statistics were last recollected
+        self.reg, self.opt_p = self._build_regularizers()
+
+    def _build_regularizers(self):
+        """State of the optional regularisers; None when all are off, so baseline runs are unchanged.
+        D's features are the input of its last 1x1 convolution (B x C x H x W, C = last_width)."""
+        s = self.spec.settings
+        if not (s.adaptivemix or s.mixdl or s.asa):
+            return None, None
+        self._d_feat = FeatureTap(self.D.layer_up_last)
+        self._g_feat = FeatureTap(self.G.body[len(self.G.body) // 2], output=True)
+        width = self.dcfg.last_width
+        reg = RegularizerState(width, MIXDL_PROJECTION if s.mixdl else 0, width if s.asa else 0)
+        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2)) if s.mixdl else None
+        return reg, opt_p
 
     # -- pieces --------------------------------------------------------------------------------
     def autocast(self):
@@ -149,6 +166,10 @@ class OasisTrainer:
             fake = self.G(cond)
             out = self.D(augment_image(fake, p))
         loss_g = n_plus_1_loss(out, augment_labels(lab, p, unk), for_real=True, unknown_index=unk)
+        reg_losses = {}
+        if s.mixdl:
+            c, mixdl_fake, reg_losses["g_mixdl"] = self._g_mixdl(lab)
+            loss_g = loss_g + s.mixdl_lambda_g * reg_losses["g_mixdl"]
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -166,13 +187,61 @@ class OasisTrainer:
         loss_real = n_plus_1_loss(d_real, lab_a, for_real=True, unknown_index=unk)
         loss_lm = labelmix_loss(mask, d_mixed, d_fake, d_real)
         loss_d = loss_fake + loss_real + s.lambda_labelmix * loss_lm
+        if self.reg is not None:
+            feats = self._d_feat.value.float()
+            if s.asa:  # train on the CE upper bound under N(0, lam * Sigma) perturbations of D's features
+                fake_f, real_f = feats[:b], feats[b:2 * b]
+                lam = asa_strength(s.asa, self.iteration, s.asa_ramp_iters or s.iterations)
+                weight = self.D.layer_up_last.weight.flatten(1).float()
+                cov_f = self.reg.update_covariance("fake", fake_f.permute(0, 2, 3, 1).reshape(-1, fake_f.shape[1]))
+                cov_r = self.reg.update_covariance("real", real_f.permute(0, 2, 3, 1).reshape(-1, real_f.shape[1]))
+                bound_fake = n_plus_1_loss(asa_ce_bound_logits(d_fake.float(), torch.zeros_like(lab_a), weight, cov_f, lam),
+                                           lab_a, for_real=False)
+                bound_real = n_plus_1_loss(asa_ce_bound_logits(d_real.float(), lab_a + 1, weight, cov_r, lam),
+                                           lab_a, for_real=True, unknown_index=unk)
+                reg_losses["d_asa"] = bound_fake + bound_real - loss_fake - loss_real
+                loss_d = loss_d + reg_losses["d_asa"]
+            if s.adaptivemix:  # features of mixed reals towards the same mix of the reals' features
+                real_f = feats[b:2 * b]
+                mixed_real, partner, lam_mix = mix_pairs(real_a, self.gen)
+                with self.autocast():
+                    self.D(self._layout(mixed_real))
+                reg_losses["d_adaptivemix"] = adaptivemix_loss(self._d_feat.value.float(), real_f, partner, lam_mix)
+                loss_d = loss_d + s.adaptivemix * reg_losses["d_adaptivemix"]
+            if s.mixdl:  # projected D features of the anchor image keep the latent mix weights
+                with self.autocast():
+                    self.D(self._layout(mixdl_fake.detach()))
+                proj = self.reg.proj(self._d_feat.value.float().movedim(1, -1)).flatten(1)
+                n = len(proj) - 1
+                reg_losses["d_mixdl"] = mixdl_kl(proj[n:], proj[None, :n], c)
+                loss_d = loss_d + s.mixdl_lambda_d * reg_losses["d_mixdl"]
         self.opt_d.zero_grad(set_to_none=True)
+        if self.opt_p is not None:
+            self.opt_p.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        if self.opt_p is not None:
+            self.opt_p.step()
 
         update_ema(self.EMA, self.G, ema_decay_at(self.iteration, s.ema_decay))
         self.iteration += 1
-        return {"g": loss_g.item(), "d_fake": loss_fake.item(), "d_real": loss_real.item(), "d_lm": loss_lm.item()}
+        return {"g": loss_g.item(), "d_fake": loss_fake.item(), "d_real": loss_real.item(), "d_lm": loss_lm.item(),
+                **{k: v.item() for k, v in reg_losses.items()}}
+
+    def _g_mixdl(self, lab: torch.Tensor):
+        """MixDL on G: N latents and their Dirichlet-mixed anchor, rendered with the batch's first label map
+        (so the features differ only through the noise); KL(q || p) on the middle block's activations.
+        Returns (c, the N+1 images for D's term, the loss)."""
+        s, n, zd = self.spec.settings, self.spec.settings.mixdl_latents, self.gcfg.z_dim
+        z = torch.randn(1, n, zd, generator=self.gen)
+        c = dirichlet_coefficients(1, n, self.gen)
+        allz = torch.cat([z[0], mixdl_anchor(z, c)])  # N + 1 global latents, the anchor last
+        labels = lab[:1].expand(n + 1, *lab.shape[1:])
+        cond = self._layout(make_condition(labels, allz[:, :, None, None].expand(-1, -1, *lab.shape[1:]), self.gcfg))
+        with self.autocast():
+            images = self.G(cond)
+        feats = self._g_feat.value.float().flatten(1)
+        return c, images, mixdl_kl(feats[n:], feats[None, :n], c)
 
     def recollect_ema_statistics(self) -> None:
         """BN statistics of the EMA generator from `bn_batches` fresh batches. A separate, iteration-
@@ -193,12 +262,17 @@ class OasisTrainer:
         return {"iteration": self.iteration, "train_seconds": self.train_seconds, "last_losses": self.last_losses,
                 "numpy_rng": self.np_rng.bit_generator.state, "ema_bn_recollected": True}
 
+    def _modules(self) -> dict:
+        return {"G": self.G, "D": self.D, "EMA": self.EMA, **({"REG": self.reg} if self.reg is not None else {})}
+
+    def _optimizers(self) -> dict:
+        return {"g": self.opt_g, "d": self.opt_d, **({"proj": self.opt_p} if self.opt_p is not None else {})}
+
     def save(self) -> Path:
         if self._bn_fresh_at != self.iteration:
             self.recollect_ema_statistics()
         rng = {"generator": self.gen.get_state(), "torch_global": torch.get_rng_state()}
-        path = ckpt.save_checkpoint(self.run_dir, {"G": self.G, "D": self.D, "EMA": self.EMA},
-                                    {"g": self.opt_g, "d": self.opt_d}, rng, self._state())
+        path = ckpt.save_checkpoint(self.run_dir, self._modules(), self._optimizers(), rng, self._state())
         s = self.spec.settings
         if s.snapshot_every and self.iteration % s.snapshot_every == 0 and self.iteration:
             snap = self.run_dir / "snapshots" / f"iter_{self.iteration:06d}.safetensors"
@@ -209,8 +283,8 @@ class OasisTrainer:
     def resume(self) -> None:
         path = self.run_dir / ckpt.CHECKPOINT_FILE
         tensors, state = ckpt.read_checkpoint(path)
-        ckpt.restore_modules(tensors, {"G": self.G, "D": self.D, "EMA": self.EMA}, path)
-        ckpt.restore_optimizers(tensors, state, {"g": self.opt_g, "d": self.opt_d})
+        ckpt.restore_modules(tensors, self._modules(), path)
+        ckpt.restore_optimizers(tensors, state, self._optimizers())
         self.gen.set_state(tensors["rng.generator"])
         torch.set_rng_state(tensors["rng.torch_global"])
         self.np_rng.bit_generator.state = state["numpy_rng"]
