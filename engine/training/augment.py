@@ -28,6 +28,7 @@ class AugmentParams:
 @dataclass(frozen=True)
 class AugmentSettings:
     colour: bool = True
+    colour_strength: float = 1.0  # scales DiffAugment's colour ranges (1 = brightness +-0.5, ...)
     translation: float = 0.125  # max shift as a fraction of the side (DiffAugment's default)
     cutout: float = 0.25  # cutout box side as a fraction of the image side (0 = off); DiffAugment uses 0.5
     cutout_prob: float = 0.5
@@ -38,7 +39,8 @@ def draw_params(batch: int, height: int, width: int, s: AugmentSettings, gen: to
         return lo + (hi - lo) * torch.rand(batch, 1, 1, 1, generator=gen)
 
     if s.colour:
-        brightness, saturation, contrast = u(-0.5, 0.5), u(0.0, 2.0), u(0.5, 1.5)
+        k = s.colour_strength
+        brightness, saturation, contrast = u(-0.5 * k, 0.5 * k), u(1.0 - k, 1.0 + k), u(1.0 - 0.5 * k, 1.0 + 0.5 * k)
     else:
         brightness, saturation, contrast = torch.zeros(batch, 1, 1, 1), torch.ones(batch, 1, 1, 1), torch.ones(batch, 1, 1, 1)
     my, mx = int(height * s.translation), int(width * s.translation)

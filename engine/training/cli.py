@@ -50,6 +50,17 @@ def _cmd_train(args) -> int:
         spec = RunSpec.load(run_dir)
         if args.iterations:
             spec.settings = dataclasses.replace(spec.settings, iterations=args.iterations)
+        changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
+        if args.colour_strength is not None:
+            changed["augment"] = dataclasses.replace(spec.settings.augment, colour_strength=args.colour_strength)
+        if changed:
+            from .checkpoint import read_checkpoint
+
+            _, state = read_checkpoint(run_dir / "checkpoint.safetensors")
+            spec.settings = dataclasses.replace(spec.settings, **changed)
+            spec.data.setdefault("setting_changes", []).append(
+                {"iteration": state["iteration"], **{k: (dataclasses.asdict(v) if k == "augment" else v)
+                                                     for k, v in changed.items()}})
     else:
         if (run_dir / "checkpoint.safetensors").exists():
             raise InputError("run folder already has a checkpoint (pass --resume to continue it)", run_dir)
@@ -59,7 +70,12 @@ def _cmd_train(args) -> int:
         overrides = {k: v for k, v in (("iterations", args.iterations), ("batch_size", args.batch_size),
                                        ("lr_g", args.lr_g), ("lr_d", args.lr_d), ("seed", args.seed),
                                        ("checkpoint_every", args.checkpoint_every),
-                                       ("sample_every", args.sample_every)) if v is not None}
+                                       ("sample_every", args.sample_every),
+                                       ("bn_batches", args.bn_batches)) if v is not None}
+        if args.colour_strength is not None:
+            from .augment import AugmentSettings
+
+            overrides["augment"] = AugmentSettings(colour_strength=args.colour_strength)
         if args.no_diffaug:
             from .augment import AugmentSettings
 
@@ -114,7 +130,8 @@ def _cmd_export(args) -> int:
 
 
 def register(sub) -> None:
-    s = sub.add_parser("train-oasis", help="train an OASIS model on photos with label maps (resumable)")
+    s = sub.add_parser("train-oasis", help="train an OASIS model on photos with label maps (resumable;"
+                       " --lr-g/--lr-d/--colour-strength may change on --resume and are recorded)")
     s.add_argument("--data", type=Path, required=True, help="folder of photos")
     s.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, samples, log)")
     s.add_argument("--labels", type=Path, help="label-map folder (default: DATA/labels or the bundled landscapes)")
@@ -129,12 +146,14 @@ def register(sub) -> None:
     s.add_argument("--lr-g", type=float)
     s.add_argument("--lr-d", type=float)
     s.add_argument("--seed", type=int)
+    s.add_argument("--colour-strength", type=float, help="scale of the colour augmentation (1 = DiffAugment)")
     s.add_argument("--no-diffaug", action="store_true", help="no differentiable augmentation in front of D")
     s.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")
     s.add_argument("--mixdl", action="store_true", help="MixDL distance learning (lambda_G 1000, lambda_D 1)")
     s.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
     s.add_argument("--checkpoint-every", type=int)
     s.add_argument("--sample-every", type=int)
+    s.add_argument("--bn-batches", type=int, help="batches for the EMA BatchNorm statistics at each save (50)")
     s.add_argument("--bf16", action="store_true", help="bf16 autocast (only faster on CPUs with AMX)")
     s.add_argument("--channels-last", action="store_true")
     s.add_argument("--threads", type=int, default=2)

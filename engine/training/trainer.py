@@ -290,6 +290,10 @@ class OasisTrainer:
         self.np_rng.bit_generator.state = state["numpy_rng"]
         self.iteration, self.train_seconds = state["iteration"], state["train_seconds"]
         self.last_losses = state.get("last_losses", {})
+        # learning rates may have been changed for the continuation (recorded in run.json)
+        for opt, lr in ((self.opt_g, self.spec.settings.lr_g), (self.opt_d, self.spec.settings.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
 
     def write_samples(self) -> Path:
         out = self.run_dir / "samples" / f"iter_{self.iteration:06d}.png"

@@ -29,14 +29,14 @@ def test_cli_trains_exports_and_the_model_loads(synthetic_data, tmp_path):
     run, model_dir = tmp_path / "run", tmp_path / "model"
     args = ["train-oasis", "--data", str(synthetic_data / "photos"), "--labels", str(synthetic_data / "labels"),
             "--out", str(run), "--config", "tiny", "--iterations", "3", "--batch-size", "2",
-            "--checkpoint-every", "2", "--sample-every", "3", "--threads", "1"]
+            "--checkpoint-every", "2", "--sample-every", "3", "--bn-batches", "2", "--threads", "1"]
     assert main(args) == 0
     state = json.loads((run / "state.json").read_text())
     assert state["iteration"] == 3
     assert all(np.isfinite(v) for v in state["last_losses"].values())
     assert (run / "samples" / "iter_000003.png").is_file()
     assert main(args) == 2  # a second start without --resume refuses to overwrite the run
-    assert main(args[:-8] + ["--iterations", "4", "--resume", "--threads", "1"]) == 0
+    assert main(args[:-10] + ["--iterations", "4", "--resume", "--threads", "1"]) == 0
     assert json.loads((run / "state.json").read_text())["iteration"] == 4
 
     assert main(["export-oasis", "--run", str(run), "--out", str(model_dir)]) == 0
