@@ -1,0 +1,431 @@
+"""One-shot training in the editor: a controller that runs engine.oneshot.trainer.train as a background
+RunTask on the engine worker, and the "Training" dock that shows it.
+
+Why the engine worker and not a thread of its own: the worker owns every torch object and runs
+interactive requests first. Between two training iterations the task calls
+`TaskContext.yield_to_interactive()`, so a Generate queued while training waits at most one training
+step instead of sharing the two cores with it for seconds. Pause blocks the trainer in its
+`should_pause` callback, but that wait keeps draining interactive requests, so generation still works
+while training is paused. The task is submitted with `engine.worker.submit` (not EngineClient.submit):
+the client's busy indicator ("Generating…") stays about interactive work.
+
+The trainer's callbacks run on the worker thread; they only emit `_relay`, a signal connected with a
+QueuedConnection, so every handler here runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import worker as w
+
+from .train_dialog import TrainingRequest
+
+GUI_PROGRESS_EVERY = 1
+PAUSE_POLL_S = 0.05  # how often a paused trainer looks for interactive requests and Cancel
+
+
+@dataclass
+class TrainingOutcome:
+    """What the training task returns: the last checkpointed iteration, or a message when it failed."""
+
+    run_dir: str
+    iteration: int = 0
+    total: int = 0
+    stopped: bool = False
+    error: str = ""
+    details: str = ""
+
+
+def build_config(req: TrainingRequest):
+    """The engine configuration of a new run (reads the inputs: runs on the worker thread)."""
+    from engine.oneshot.config import config_for_size
+    from engine.oneshot.data import load_inputs
+
+    inputs = load_inputs(req.images, req.masks)
+    h, wd = inputs.size
+    # progress every iteration: the panel's it/s, ETA and loss plot stay live (costs a dict per step)
+    settings = dict(iterations=req.iterations, max_size=req.max_size, preview_every=req.preview_every,
+                    progress_every=GUI_PROGRESS_EVERY)
+    settings.update(req.overrides)
+    return config_for_size(h, wd, images=req.images, masks=req.masks, num_mask_channels=inputs.num_mask_channels,
+                           preset=req.preset, num_frames=len(inputs.images), **settings)
+
+
+class TrainingController(QObject):
+    """Starts, pauses, resumes and cancels one training run at a time."""
+
+    _relay = Signal(object)
+    started = Signal(object)  # TrainingRequest
+    progressed = Signal(dict)  # iteration, total, it_per_s, s_per_it, eta_s, losses
+    previewed = Signal(dict)  # iteration, images (B,H,W,3) uint8, masks (B,H,W) uint8 for OSMIS
+    finished = Signal(object)  # TrainingOutcome (also when cancelled or failed)
+    pausedChanged = Signal(bool)  # the button state: asked to pause / to run
+    pauseReached = Signal()  # the trainer is blocked between two iterations
+
+    def __init__(self, engine, parent=None):
+        super().__init__(parent)
+        self.engine = engine
+        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        engine.taskFinished.connect(self._on_task_finished)
+        engine.failed.connect(self._on_engine_failed)
+        self._run_event = threading.Event()  # set = running, clear = paused
+        self._run_event.set()
+        self._cancel = threading.Event()
+        self.request_id = 0
+        self.request: TrainingRequest | None = None
+        self.last_progress: dict | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.request_id != 0
+
+    @property
+    def paused(self) -> bool:
+        return not self._run_event.is_set()
+
+    def start(self, req: TrainingRequest) -> int:
+        if self.running:
+            raise RuntimeError("a training run is already going")
+        self.request, self.last_progress = req, None
+        self._cancel.clear()
+        self._run_event.set()
+        self.request_id = self.engine.worker.submit(w.RunTask(self._task, name="train-oneshot", tag="train-oneshot"))
+        self.started.emit(req)
+        return self.request_id
+
+    def pause(self) -> None:
+        if self.running and not self.paused:
+            self._run_event.clear()
+            self.pausedChanged.emit(True)
+
+    def resume(self) -> None:
+        if self.paused:
+            self._run_event.set()
+            self.pausedChanged.emit(False)
+
+    def cancel(self) -> None:
+        """The trainer stops after its current iteration and writes a checkpoint (resumable)."""
+        self._cancel.set()
+        self._run_event.set()  # a paused trainer must wake up to notice
+        # Not engine.cancel(): the worker would then drop the task's result (Superseded), and the
+        # outcome (iteration of the saved checkpoint) is what the panel reports.
+
+    # -- worker thread -------------------------------------------------------------------------
+    def _task(self, ctx: w.TaskContext) -> TrainingOutcome:
+        from engine.oneshot.errors import OneShotInputError
+        from engine.oneshot.trainer import train
+
+        req = self.request
+        stop = lambda: self._cancel.is_set() or ctx.should_stop()  # noqa: E731
+
+        def between_steps() -> None:
+            ctx.yield_to_interactive()
+            if not self._run_event.is_set():
+                self._relay.emit(("paused", None))  # the trainer has really stopped stepping now
+            while not self._run_event.wait(PAUSE_POLL_S) and not stop():
+                ctx.yield_to_interactive()
+
+        outcome = TrainingOutcome(req.run_dir, stopped=True)
+        if stop():  # cancelled while still queued
+            return outcome
+        try:
+            cfg = None if req.resume else build_config(req)
+            if req.resume:  # a display setting; every training setting stays as saved
+                from engine.oneshot.config import OneShotConfig
+
+                saved = OneShotConfig.load(req.run_dir)
+                saved.progress_every = GUI_PROGRESS_EVERY
+                saved.save(req.run_dir)
+            trainer = train(cfg, req.run_dir, should_stop=stop, should_pause=between_steps, resume=req.resume,
+                            progress=lambda d: self._relay.emit(("progress", d)),
+                            preview=lambda d: self._relay.emit(("preview", d)),
+                            iterations=req.iterations if req.resume else None)
+            outcome.iteration, outcome.total = trainer.iteration, trainer.cfg.iterations
+            outcome.stopped = trainer.iteration < trainer.cfg.iterations
+        except OneShotInputError as e:
+            outcome.error = str(e)
+        except MemoryError:
+            outcome.error = "out of memory: try a smaller max image size or the cpu preset"
+        except Exception as e:  # a bug: reported in the panel's error box with the traceback
+            outcome.error, outcome.details = f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()
+        return outcome
+
+    # -- GUI thread ----------------------------------------------------------------------------
+    def _dispatch(self, item) -> None:
+        kind, data = item
+        if kind == "progress":
+            self.last_progress = data
+            self.progressed.emit(data)
+        elif kind == "preview":
+            self.previewed.emit(data)
+        elif self.paused:
+            self.pauseReached.emit()
+
+    def _on_task_finished(self, msg: w.TaskFinished) -> None:
+        if msg.request_id == self.request_id:
+            self._done(msg.result)
+
+    def _on_engine_failed(self, msg: w.Failed) -> None:  # the task catches its own errors; this is a safety net
+        if msg.request_id == self.request_id:
+            self._done(TrainingOutcome(self.request.run_dir, error=msg.text, details=msg.details))
+
+    def _done(self, outcome: TrainingOutcome) -> None:
+        self.request_id = 0
+        if self.paused:
+            self._run_event.set()
+            self.pausedChanged.emit(False)
+        self.finished.emit(outcome)
+
+
+def array_to_qimage(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, wd, _ = rgb.shape
+    return QImage(rgb.data, wd, h, 3 * wd, QImage.Format.Format_RGB888).copy()  # copy: own the pixels
+
+
+class LossPlot(QWidget):
+    """Loss curves as QPainter polylines, each scaled to the common min..max of everything shown."""
+
+    COLOURS = {"d_real": "#2e86de", "d_fake": "#10ac84", "g_adv": "#ee5253", "g_div": "#ff9f43"}
+    MAX_POINTS = 400
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.history: dict[str, list[tuple[int, float]]] = {k: [] for k in self.COLOURS}
+        self.setMinimumHeight(90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def clear(self) -> None:
+        for v in self.history.values():
+            v.clear()
+        self.update()
+
+    def add(self, iteration: int, losses: dict) -> None:
+        for key, series in self.history.items():
+            if key in losses and np.isfinite(losses[key]):
+                series.append((iteration, float(losses[key])))
+                if len(series) > self.MAX_POINTS:  # keep every other old point: the curve's shape stays
+                    series[:] = series[:-self.MAX_POINTS // 2:2] + series[-self.MAX_POINTS // 2:]
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#1e1e1e"))
+        points = [pt for s in self.history.values() for pt in s]
+        if len(points) < 2:
+            p.setPen(QColor("#888"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "losses appear here")
+            return
+        x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+        y0, y1 = min(y for _, y in points), max(y for _, y in points)
+        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1e-6)
+        m, wd, ht = 4, self.width() - 8, self.height() - 20
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        legend_x = m
+        for key, series in self.history.items():
+            colour = QColor(self.COLOURS[key])
+            p.setPen(QPen(colour, 1.5))
+            poly = QPolygonF([QPointF(m + (x - x0) / (x1 - x0) * wd, m + (1 - (y - y0) / (y1 - y0)) * ht)
+                              for x, y in series])
+            p.drawPolyline(poly)
+            p.drawText(legend_x, self.height() - 3, key)
+            legend_x += 60
+        p.setPen(QColor("#aaa"))
+        p.drawText(self.width() - 120, self.height() - 3, f"{y0:.2f} … {y1:.2f}")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class TrainingPanel(QWidget):
+    """Progress, speed, ETA, preview samples, loss plot, and Pause / Resume / Cancel for one controller."""
+
+    samplesRequested = Signal(str)  # run folder
+
+    def __init__(self, controller: TrainingController, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.title = QLabel("No training run")
+        self.title.setWordWrap(True)
+        self.bar = QProgressBar(minimum=0, maximum=1, value=0)
+        self.stats = QLabel("")
+        self.preview = QLabel("preview samples appear here")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(200, 120)
+        self.preview_iteration = 0
+        self.plot = LossPlot()
+        self.pause_btn = QPushButton("Pause")
+        self.cancel_btn = QPushButton("Cancel")
+        self.samples_btn = QPushButton("Samples…")
+        self.samples_btn.setToolTip("Sample the run's latest checkpoint")
+        buttons = QHBoxLayout()
+        for b in (self.pause_btn, self.cancel_btn, self.samples_btn):
+            buttons.addWidget(b)
+        lay = QVBoxLayout(self)
+        for wdg in (self.title, self.bar, self.stats, self.preview, self.plot):
+            lay.addWidget(wdg)
+        lay.addLayout(buttons)
+        lay.addStretch(1)
+        self.pause_btn.clicked.connect(self._toggle_pause)
+        self.cancel_btn.clicked.connect(controller.cancel)
+        self.samples_btn.clicked.connect(lambda: self.samplesRequested.emit(self._run_dir))
+        controller.started.connect(self._on_started)
+        controller.progressed.connect(self._on_progress)
+        controller.previewed.connect(self._on_preview)
+        controller.finished.connect(self._on_finished)
+        controller.pausedChanged.connect(lambda p: self.pause_btn.setText("Resume" if p else "Pause"))
+        controller.pauseReached.connect(lambda: self.stats.setText(self.stats.text() + "  ·  paused"))
+        self._run_dir = ""
+        self._started_at = 0.0
+        self._set_running(False)
+
+    def _set_running(self, running: bool) -> None:
+        self.pause_btn.setEnabled(running)
+        self.cancel_btn.setEnabled(running)
+        self.samples_btn.setEnabled(bool(self._run_dir))
+
+    def _toggle_pause(self) -> None:
+        (self.controller.resume if self.controller.paused else self.controller.pause)()
+
+    def _on_started(self, req: TrainingRequest) -> None:
+        self._run_dir, self._started_at = req.run_dir, time.monotonic()
+        self.title.setText(("Resuming " if req.resume else "Training ") + req.run_dir)
+        self.stats.setText("reading the training data…" if not req.resume else "loading the checkpoint…")
+        self.bar.setRange(0, 0)  # busy until the first progress report
+        self.plot.clear()
+        self._set_running(True)
+
+    def _on_progress(self, d: dict) -> None:
+        self.bar.setRange(0, d["total"])
+        self.bar.setValue(d["iteration"])
+        self.stats.setText(f"iteration {d['iteration']} / {d['total']}  ·  {d['it_per_s']:.2f} it/s  ·  "
+                           f"ETA {_clock(d['eta_s'])}")
+        self.plot.add(d["iteration"], d["losses"])
+
+    def _on_preview(self, d: dict) -> None:
+        from engine.oneshot.sample import grid
+
+        sheet = grid(d["images"], min(4, len(d["images"])), d.get("masks"))
+        pix = QPixmap.fromImage(array_to_qimage(sheet))
+        side = max(self.preview.width(), 200)
+        self.preview.setPixmap(pix.scaledToWidth(side, Qt.TransformationMode.FastTransformation))
+        self.preview.setToolTip(f"EMA generator at iteration {d['iteration']} (fixed noise)")
+        self.preview_iteration = d["iteration"]
+
+    def _on_finished(self, outcome: TrainingOutcome) -> None:
+        self._set_running(False)
+        if self.bar.maximum() == 0:
+            self.bar.setRange(0, 1)
+        if outcome.error:
+            from .dialogs import show_error
+
+            self.stats.setText(f"failed: {outcome.error}")
+            show_error(self.window(), "Training", outcome.error, outcome.details)
+        elif outcome.stopped:
+            self.stats.setText(f"stopped at iteration {outcome.iteration} / {outcome.total} "
+                               "(checkpoint saved: Train > Resume run… continues)")
+        else:
+            self.stats.setText(f"finished {outcome.total} iterations in "
+                               f"{_clock(time.monotonic() - self._started_at)}")
+
+
+class TrainingMenu(QObject):
+    """The Train menu of a main window, and the Training dock it creates on first use."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        from PySide6.QtGui import QAction
+
+        self.window = window
+        self.controller = TrainingController(window.engine, self)
+        self.panel = TrainingPanel(self.controller)
+        self.panel.samplesRequested.connect(self.open_samples)
+        self.dock = None
+        self.samplers: list = []
+        menu = window.menuBar().addMenu("T&rain")
+        self.train_action = QAction("Train one-shot model…", window)
+        self.resume_action = QAction("Resume run…", window)
+        self.samples_action = QAction("Open samples of run…", window)
+        self.train_action.triggered.connect(self.show_dialog)
+        self.resume_action.triggered.connect(lambda: self.resume_run())
+        self.samples_action.triggered.connect(lambda: self.open_samples())
+        menu.addActions([self.train_action, self.resume_action, self.samples_action])
+        self.controller.started.connect(lambda _: self._set_running(True))
+        self.controller.finished.connect(lambda _: self._set_running(False))
+
+    def _set_running(self, running: bool) -> None:
+        self.train_action.setEnabled(not running)
+        self.resume_action.setEnabled(not running)
+        if running:
+            self.show_panel()
+
+    def show_panel(self):
+        from PySide6.QtWidgets import QDockWidget
+
+        if self.dock is None:
+            self.dock = QDockWidget("Training", self.window)
+            self.dock.setObjectName("Training")
+            self.dock.setWidget(self.panel)
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.show()
+        self.dock.raise_()
+        return self.dock
+
+    def show_dialog(self):
+        from .train_dialog import TrainDialog
+
+        dlg = TrainDialog(self.window)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.controller.start(dlg.accepted_request))
+        dlg.open()  # window-modal without a nested event loop: the engine keeps reporting
+        return dlg
+
+    def _run_folder(self, title: str, run_dir: str | None) -> str:
+        from .dialogs import show_error
+        from .train_dialog import choose_run_folder, is_run_folder
+
+        run_dir = run_dir if run_dir is not None else choose_run_folder(self.window, title)
+        if run_dir and not is_run_folder(run_dir):
+            show_error(self.window, title, f"{run_dir}: not a one-shot run folder (no config.json)")
+            return ""
+        return run_dir
+
+    def resume_run(self, run_dir: str | None = None, iterations: int | None = None) -> int:
+        run_dir = self._run_folder("Resume run", run_dir)
+        if not run_dir:
+            return 0
+        return self.controller.start(TrainingRequest(run_dir=run_dir, resume=True, iterations=iterations))
+
+    def open_samples(self, run_dir: str | None = None):
+        from .sampler_window import SamplerWindow
+
+        run_dir = self._run_folder("Open samples of run", run_dir)
+        if not run_dir:
+            return None
+        win = SamplerWindow(self.window.engine, run_dir, self.window)
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.destroyed.connect(lambda: self.samplers.remove(win) if win in self.samplers else None)
+        self.samplers.append(win)
+        win.show()
+        win.new_batch()
+        return win
