@@ -248,9 +248,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Recent models", self)
         self.recent_menu.aboutToShow.connect(lambda: self.models.fill_recent_menu(self.recent_menu))
         m.addMenu(self.recent_menu)
-        from .training_panel import TrainingMenu  # Train menu + Training dock (one-shot models)
+        from .training_panel import TrainingMenu
 
-        self.training = TrainingMenu(self)
+        self.training = TrainingMenu(self)  # Train menu + Training dock (one-shot models)
 
     def _build_status(self):
         sb = self.statusBar()

@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
@@ -61,8 +62,8 @@ def build_config(req: TrainingRequest):
     inputs = load_inputs(req.images, req.masks)
     h, wd = inputs.size
     # progress every iteration: the panel's it/s, ETA and loss plot stay live (costs a dict per step)
-    settings = dict(iterations=req.iterations, max_size=req.max_size, preview_every=req.preview_every,
-                    progress_every=GUI_PROGRESS_EVERY)
+    settings = {"iterations": req.iterations, "max_size": req.max_size, "preview_every": req.preview_every,
+                "progress_every": GUI_PROGRESS_EVERY}
     settings.update(req.overrides)
     return config_for_size(h, wd, images=req.images, masks=req.masks, num_mask_channels=inputs.num_mask_channels,
                            preset=req.preset, num_frames=len(inputs.images), **settings)
@@ -133,7 +134,8 @@ class TrainingController(QObject):
         from engine.oneshot.trainer import train
 
         req = self.request
-        stop = lambda: self._cancel.is_set() or ctx.should_stop()  # noqa: E731
+        def stop() -> bool:
+            return self._cancel.is_set() or ctx.should_stop()
 
         def between_steps() -> None:
             ctx.yield_to_interactive()
@@ -163,7 +165,7 @@ class TrainingController(QObject):
             outcome.error = str(e)
         except MemoryError:
             outcome.error = "out of memory: try a smaller max image size or the cpu preset"
-        except Exception as e:  # a bug: reported in the panel's error box with the traceback
+        except Exception as e:  # noqa: BLE001 - a bug: reported in the panel's error box with the traceback
             outcome.error, outcome.details = f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()
         return outcome
 
@@ -203,7 +205,7 @@ def array_to_qimage(rgb: np.ndarray) -> QImage:
 class LossPlot(QWidget):
     """Loss curves as QPainter polylines, each scaled to the common min..max of everything shown."""
 
-    COLOURS = {"d_real": "#2e86de", "d_fake": "#10ac84", "g_adv": "#ee5253", "g_div": "#ff9f43"}
+    COLOURS: ClassVar[dict[str, str]] = {"d_real": "#2e86de", "d_fake": "#10ac84", "g_adv": "#ee5253", "g_div": "#ff9f43"}
     MAX_POINTS = 400
 
     def __init__(self, parent=None):
@@ -252,7 +254,7 @@ class LossPlot(QWidget):
 
 
 def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
@@ -411,10 +413,31 @@ class TrainingMenu(QObject):
         return run_dir
 
     def resume_run(self, run_dir: str | None = None, iterations: int | None = None) -> int:
+        asked = run_dir is None
         run_dir = self._run_folder("Resume run", run_dir)
         if not run_dir:
             return 0
+        if asked and iterations is None:  # from the menu: a finished run can be trained longer
+            iterations = self._ask_total_iterations(run_dir)
+            if iterations is None:
+                return 0
         return self.controller.start(TrainingRequest(run_dir=run_dir, resume=True, iterations=iterations))
+
+    def _ask_total_iterations(self, run_dir: str) -> int | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from engine.oneshot.config import OneShotConfig
+        from engine.oneshot.errors import OneShotInputError
+
+        from .dialogs import show_error
+
+        try:
+            saved = OneShotConfig.load(run_dir).iterations
+        except OneShotInputError as e:
+            show_error(self.window, "Resume run", str(e))
+            return None
+        value, ok = QInputDialog.getInt(self.window, "Resume run", "Train until iteration:", saved, 1, 10_000_000)
+        return value if ok else None
 
     def open_samples(self, run_dir: str | None = None):
         from .sampler_window import SamplerWindow
