@@ -32,6 +32,7 @@ from engine import worker as w
 from .training_panel import array_to_qimage
 
 OVERLAY_ALPHA = 0.5
+TILE_HEIGHT = 96  # tiny samples are enlarged by a whole factor up to about this height
 
 
 def sample_batch(run_dir: str, count: int, seed: int) -> dict:
@@ -111,7 +112,7 @@ class SamplerWindow(QWidget):
         first = None
         for i, image in enumerate(self.batch["images"]):
             pix = QPixmap.fromImage(array_to_qimage(tile(image, None if masks is None else masks[i])))
-            scale = max(1, 160 // pix.height())
+            scale = max(1, TILE_HEIGHT // pix.height())
             pix = pix.scaled(pix.width() * scale, pix.height() * scale)  # nearest: small samples stay crisp
             item = QListWidgetItem(QIcon(pix), f"#{i}")
             item.setData(Qt.ItemDataRole.UserRole, i)

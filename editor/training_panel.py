@@ -238,7 +238,7 @@ class LossPlot(QWidget):
         x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
         y0, y1 = min(y for _, y in points), max(y for _, y in points)
         x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1e-6)
-        m, wd, ht = 4, self.width() - 8, self.height() - 20
+        m, wd, ht = 16, self.width() - 20, self.height() - 34  # room for the range above, legend below
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         legend_x = m
         for key, series in self.history.items():
@@ -250,7 +250,8 @@ class LossPlot(QWidget):
             p.drawText(legend_x, self.height() - 3, key)
             legend_x += 60
         p.setPen(QColor("#aaa"))
-        p.drawText(self.width() - 120, self.height() - 3, f"{y0:.2f} … {y1:.2f}")
+        p.drawText(self.rect().adjusted(0, 2, -4, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                   f"{y0:.2f} … {y1:.2f}")
 
 
 def _clock(seconds: float) -> str:
