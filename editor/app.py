@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.resources import default_model_dir
 
+STARTER_LAYOUT = default_model_dir().parent / "landscapes" / "painted" / "mountain_lake.png"
 DEFAULT_MODEL = default_model_dir()  # <repo>/resources/default_model, or inside the PyInstaller bundle
 SCREENSHOT_TIMEOUT_MS = 180_000
 DEFAULT_SIZE = "1400x880"
@@ -79,6 +80,9 @@ def main(argv=None) -> int:
         engine.modelLoaded.disconnect(after_model)
         if args.labels:
             window.files.open_label_map(str(args.labels))
+        elif not other_paths and Path(model) == DEFAULT_MODEL and STARTER_LAYOUT.is_file():
+            # a first start shows a painted landscape, not an empty (all-unknown) canvas
+            window.files.open_label_map(str(STARTER_LAYOUT))
         open_paths()
         if args.screenshot:
             window.generation.generate()
