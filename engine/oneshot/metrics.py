@@ -20,6 +20,7 @@ from .data import load_inputs, resize_inputs
 from .diffaug import apply_transforms, sample_transforms
 from .mask_alignment import mask_alignment_miou
 from .sample import generate, load_generator
+from ..frechet import frechet_distance
 
 INCEPTION_INPUT_RANGE = (-1.0, 0.9921875)  # the TF-ported InceptionV3's input range
 
@@ -55,17 +56,6 @@ class InceptionBlock0(torch.nn.Module):
         return x
 
 
-def _frechet(f1: np.ndarray, f2: np.ndarray) -> float:
-    """Frechet distance between Gaussians fitted to rows of f1, f2 (positions x channels)."""
-    mu1, mu2 = f1.mean(0), f2.mean(0)
-    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
-    w, v = np.linalg.eigh(s1)
-    s1_half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-    eig = np.linalg.eigvalsh(s1_half @ s2 @ s1_half)
-    tr_sqrt = np.sqrt(np.clip(eig, 0, None)).sum()
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
-
-
 def sifid(real01: torch.Tensor, fakes01: torch.Tensor, net: InceptionBlock0 | None = None,
           resize_299: bool = True) -> np.ndarray:
     """Per-sample SIFID: real (1, 3, H, W), fakes (B, 3, H, W), both in [0, 1].
@@ -80,7 +70,7 @@ def sifid(real01: torch.Tensor, fakes01: torch.Tensor, net: InceptionBlock0 | No
     r = net(real01)[0].flatten(1).T.double().numpy()
     out = []
     for f in net(fakes01):
-        out.append(_frechet(r, f.flatten(1).T.double().numpy()))
+        out.append(frechet_distance(r, f.flatten(1).T.double().numpy()))
     return np.array(out)
 
 

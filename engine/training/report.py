@@ -120,13 +120,9 @@ class InceptionFeatures:
 
 
 def fid_between(a: np.ndarray, b: np.ndarray) -> float:
-    import scipy.linalg
+    from ..frechet import frechet_distance
 
-    mu1, mu2 = a.mean(0), b.mean(0)
-    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean = scipy.linalg.sqrtm(s1 @ s2)
-    covmean = covmean[0] if isinstance(covmean, tuple) else covmean
-    return float(np.square(mu1 - mu2).sum() + np.trace(s1 + s2 - 2 * np.real(covmean)))
+    return frechet_distance(a, b)
 
 
 def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Path | None, seed: int = 0) -> dict:

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from engine.oneshot.mask_alignment import SmallUNet, miou
-from engine.oneshot.metrics import _frechet
+from engine.frechet import frechet_distance as _frechet
 
 
 def test_frechet_distance_of_shifted_gaussians():
