@@ -14,6 +14,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from ..optimizer_state import optimizer_from_flat, optimizer_to_flat
 from .errors import OneShotInputError
 
 
@@ -22,36 +23,6 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
     from .. import fileio
 
     fileio.atomic_write_bytes(path, data)
-
-
-def _optimizer_to_flat(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
-    sd = opt.state_dict()
-    for pid, state in sd["state"].items():
-        for name, value in state.items():
-            tensors[f"{prefix}.{pid}.{name}"] = torch.as_tensor(value).detach().clone().contiguous()
-    return {"param_groups": sd["param_groups"]}
-
-
-def _optimizer_from_flat(prefix: str, opt: torch.optim.Optimizer, meta: dict, tensors: dict) -> None:
-    state: dict = {}
-    for key, value in tensors.items():
-        if key.startswith(prefix + "."):
-            _, pid, name = key.split(".", 2)
-            state.setdefault(int(pid), {})[name] = value
-    groups = []
-    for g in meta["param_groups"]:
-        g = dict(g)
-        if "betas" in g:
-            g["betas"] = tuple(g["betas"])
-        groups.append(g)
-    opt.load_state_dict({"state": state, "param_groups": groups})
-    # Moments must have their parameter's memory layout (e.g. channels_last): the fused Adam
-    # kernel walks raw memory, so a contiguous moment for a channels_last weight would pair
-    # the wrong elements and silently corrupt training after a resume.
-    for param, param_state in opt.state.items():
-        for name, value in param_state.items():
-            if torch.is_tensor(value) and value.shape == param.shape:
-                param_state[name] = torch.empty_like(param).copy_(value)
 
 
 def _module_tensors(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
@@ -76,7 +47,7 @@ def save_checkpoint(run_dir: str, iteration: int, modules: dict[str, torch.nn.Mo
     tensors: dict[str, torch.Tensor] = {}
     for name, m in modules.items():
         _module_tensors(name, m, tensors)
-    opt_meta = {name: _optimizer_to_flat(name, o, tensors) for name, o in optimizers.items()}
+    opt_meta = {name: optimizer_to_flat(name, o, tensors) for name, o in optimizers.items()}
     tensors["rng.torch"] = torch.get_rng_state()
     weights_name = f"weights_{iteration:08d}.safetensors"
     atomic_write_bytes(os.path.join(folder, weights_name), st_save(tensors))
@@ -115,7 +86,7 @@ def load_checkpoint(run_dir: str, modules: dict[str, torch.nn.Module],
     for name, m in modules.items():
         _load_module(name, m, tensors)
     for name, o in (optimizers or {}).items():
-        _optimizer_from_flat(name, o, state["optimizers"][name], tensors)
+        optimizer_from_flat(name, o, state["optimizers"][name], tensors)
     if restore_rng:
         torch.set_rng_state(tensors["rng.torch"])
     return state

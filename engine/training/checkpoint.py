@@ -10,33 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load
 
 from ..errors import InputError
 from ..fileio import atomic_save_safetensors, atomic_write_text
+from ..optimizer_state import optimizer_from_flat, optimizer_to_flat
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 STATE_FILE = "state.json"  # a readable copy of the JSON part; the checkpoint's own copy is authoritative
 STATE_KEY = "state_json"
-
-
-def _optimizer_tensors(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
-    sd = opt.state_dict()
-    for idx, st in sd["state"].items():
-        for k, v in st.items():
-            tensors[f"{prefix}.{idx}.{k}"] = torch.as_tensor(v).clone()
-    return {"param_groups": sd["param_groups"]}
-
-
-def _restore_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
-    state: dict = {}
-    for key, v in tensors.items():
-        if key.startswith(prefix + "."):
-            _, idx, name = key.split(".", 2)
-            state.setdefault(int(idx), {})[name] = v
-    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
 def save_checkpoint(run_dir: Path, modules: dict, optimizers: dict, rng_tensors: dict, state: dict) -> Path:
@@ -45,7 +28,7 @@ def save_checkpoint(run_dir: Path, modules: dict, optimizers: dict, rng_tensors:
         for k, v in module.state_dict().items():
             tensors[f"{name}.{k}"] = v
     state = dict(state)
-    state["optimizers"] = {name: _optimizer_tensors(f"opt_{name}", opt, tensors) for name, opt in optimizers.items()}
+    state["optimizers"] = {name: optimizer_to_flat(f"opt_{name}", opt, tensors) for name, opt in optimizers.items()}
     for name, t in rng_tensors.items():
         tensors[f"rng.{name}"] = t
     text = json.dumps(state, indent=1)
@@ -86,4 +69,4 @@ def restore_modules(tensors: dict, modules: dict, path=None) -> None:
 
 def restore_optimizers(tensors: dict, state: dict, optimizers: dict) -> None:
     for name, opt in optimizers.items():
-        _restore_optimizer(f"opt_{name}", opt, tensors, state["optimizers"][name])
+        optimizer_from_flat(f"opt_{name}", opt, state["optimizers"][name], tensors)
