@@ -102,11 +102,11 @@ def main(argv=None) -> int:
     return 0
 
 
-def plot_summary(iters, rss, png: Path, iterations: int) -> str:
+def plot_summary(iters, rss, png: Path, iterations: int, label: str = "OASIS tiny preset, batch 2") -> str:
     arr = np.array(rss)
     n = len(arr)
     first, last = arr[n // 10: max(n // 4, n // 10 + 1)].mean(), arr[-max(n // 10, 1):].mean()
-    title = (f"OASIS tiny preset, batch 2: RSS over {iterations} iterations "
+    title = (f"{label}: RSS over {iterations} iterations "
              f"(mean {first:.0f} MiB early -> {last:.0f} MiB late, max {arr.max():.0f})")
     plot(iters, rss, png, title)
     return title
