@@ -13,6 +13,8 @@ changes every output pixel; the rectangles then grow to the whole map and the pa
 
 from __future__ import annotations
 
+import threading
+
 import torch
 import torch.nn.functional as F
 
@@ -34,11 +36,31 @@ def _conv_over(conv, inp: torch.Tensor, inp_rect, out_rect) -> torch.Tensor:
     return out[:, :, r[0]:r[1], r[2]:r[3]]
 
 
-def _modulate(x: torch.Tensor, ab: torch.Tensor, slope: float | None = LRELU) -> torch.Tensor:
-    """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU in place unless slope is None."""
-    nc = ab.shape[1] // 2
-    out = torch.addcmul(ab[:, nc:], x, ab[:, :nc])
+def _modulate(x: torch.Tensor, ab: torch.Tensor, out_buffer: torch.Tensor, slope: float | None = LRELU) -> torch.Tensor:
+    """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU in place unless slope is None.
+
+    Written into `out_buffer` (flat, reused: a fresh map of this size costs page faults) as a
+    channels-last N x C x H x W view.
+    """
+    n, nc, h, w = x.shape
+    out = out_buffer[:n * h * w * nc].view(n, h, w, nc).permute(0, 3, 1, 2)
+    torch.addcmul(ab[:, nc:], x, ab[:, :nc], out=out)
     return out if slope is None else F.leaky_relu_(out, slope)
+
+
+class Workspace:
+    """Flat float32 buffers reused between layers and calls, grown on demand (one per name)."""
+
+    def __init__(self, device):
+        self.device = device
+        self.buffers: dict[str, torch.Tensor] = {}
+
+    def get(self, name: str, numel: int) -> torch.Tensor:
+        buf = self.buffers.get(name)
+        if buf is None or buf.numel() < numel:
+            self.buffers.pop(name, None)  # free the old one first: lower peak
+            buf = self.buffers[name] = torch.empty(numel, dtype=torch.float32, device=self.device)
+        return buf
 
 
 def _pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -83,6 +105,8 @@ class FastGenerator:
         self.device, self.dtype, self.winograd = device, dtype, winograd
         self.z = cfg.z_dim if cfg.noise_3d else 0
         self.instance_norm = cfg.param_free_norm == "instance"
+        self.workspace = Workspace(device)
+        self._run_lock = threading.Lock()  # the workspace is shared by all states of this generator
         self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
         shared = {} if shared is None else shared  # weights laid out once per model, whatever the mode
         self.conv_img = Conv(generator.conv_img, torch.float32, device, shared=shared)  # 3 outputs: cheap, keeps bf16 error down
@@ -130,6 +154,10 @@ class FastGenerator:
             changed: torch.Tensor | None = None) -> dict:
         """Update `state` for these inputs; `changed` (H x W bool) = pixels whose condition differs from
         the previous call on this state, or None for a full pass. Returns per-pass statistics."""
+        with self._run_lock:
+            return self._run(labels, noise, state, changed)
+
+    def _run(self, labels, noise, state, changed):
         height, width = labels.shape
         full = changed is None or not state.valid
         if full and changed is not None:
@@ -184,16 +212,20 @@ class FastGenerator:
         act = group.activations(plan, noise_vecs)
         x_src = F.instance_norm(x_in) if self.instance_norm else x_in
         inner = rects.relative(e1, q)
+        ws = self.workspace
+        ph, pw = plan.shape
+        ab_buf = ws.get("ab", ph * pw * 2 * max(layer["nc"] for layer in group.layers))
+        h_buf = ws.get("h", ph * pw * max(x_in.shape[1], dx0.shape[1]))
         if blk["conv_s"] is None:
             xs = rects.crop(x_in, e1)
         else:
-            hs = _modulate(rects.crop(x_src, e1), rects.crop(group.modulation(plan, act, 2), inner), slope=None)
+            ab = rects.crop(group.modulation(plan, act, 2, ab_buf), inner)
+            hs = _modulate(rects.crop(x_src, e1), ab, h_buf, slope=None)
             xs = _pointwise_conv(hs, blk["conv_s"])
-            del hs
-        h0 = _modulate(rects.crop(x_src, e1), rects.crop(group.modulation(plan, act, 0), inner))
+        ab = rects.crop(group.modulation(plan, act, 0, ab_buf), inner)
+        h0 = _modulate(rects.crop(x_src, e1), ab, h_buf)
         rects.crop(dx0, e0).copy_(_conv_over(blk["conv_0"], h0, e1, e0))
-        del h0
         d_src = F.instance_norm(dx0) if self.instance_norm else dx0
-        h1 = _modulate(rects.crop(d_src, q), group.modulation(plan, act, 1))
+        h1 = _modulate(rects.crop(d_src, q), group.modulation(plan, act, 1, ab_buf), h_buf)
         dx1 = _conv_over(blk["conv_1"], h1, q, e1)
-        return xs + dx1, e1
+        return dx1.add_(xs), e1
