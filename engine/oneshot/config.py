@@ -26,8 +26,8 @@ PRESETS = {
                      ema_decay=0.9999, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
                      bernoulli_warmup_iters=15000, iterations=100000, ch_g=32, ch_d=32,
                      precision="fp32", channels_last=False, reuse_fake_for_g=False,
-                     fused_adam=False, ema_warmup=False, checkpoint_every=5000, preview_every=1000,
-                     progress_every=100),
+                     fused_adam=False, resample_in_conv=False, ema_warmup=False,
+                     checkpoint_every=5000, preview_every=1000, progress_every=100),
     # Recognisable, diverse samples of a single image in ~20 minutes on a 2-core CPU:
     # smaller image, narrower networks, one generator pass per iteration, a faster EMA that
     # also ramps up (a 0.9999 EMA of a ~1000-iteration run would still be mostly the random
@@ -36,7 +36,8 @@ PRESETS = {
                 ema_decay=0.995, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
                 bernoulli_warmup_iters=240, iterations=1600, ch_g=16, ch_d=16,
                 precision="fp32", channels_last=True, reuse_fake_for_g=True,
-                fused_adam=True, ema_warmup=True, checkpoint_every=500, preview_every=250, progress_every=50),
+                fused_adam=True, resample_in_conv=True, ema_warmup=True,
+                checkpoint_every=500, preview_every=250, progress_every=50),
 }
 
 
@@ -114,6 +115,8 @@ class OneShotConfig:
     channels_last: bool = False
     reuse_fake_for_g: bool = False
     fused_adam: bool = False
+    resample_in_conv: bool = False  # exact conv rewrites of pool/upsample + conv3x3 (layers.py)
+    g_spectral_norm: bool = True  # spectral norm on the generator's convs (D always has it)
     ema_warmup: bool = False  # decay_t = min(decay, (1 + t) / (10 + t))
     seed: int = 0
     threads: int = 2

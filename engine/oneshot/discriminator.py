@@ -51,7 +51,8 @@ class Discriminator(nn.Module):
             extra = ch[i] // 8 if i > 0 else 0
             if i > 0:
                 self.from_rgb.append(sn_conv(3, extra, 3))
-            self.low_blocks.append(DBlock(ch[i] + extra, ch[i + 1], first=(i == 0)))
+            self.low_blocks.append(DBlock(ch[i] + extra, ch[i + 1], first=(i == 0),
+                                          resample_in_conv=cfg.resample_in_conv))
             self.low_heads.append(sn_conv(ch[i + 1], 1, 1))
         widen = 2 if cfg.use_masks else 1
         outputs = cfg.num_mask_channels + 1 if cfg.use_masks else 1
@@ -66,7 +67,8 @@ class Discriminator(nn.Module):
             down = min(fh, fw) >= 4
             fh, fw = (fh // 2, fw // 2) if down else (fh, fw)
             self.layout_blocks.append(DBlock(ch[i] if i == low else 1, 1, kernel=3, down=down,
-                                             squeeze_kernel=1 if i == low else None))
+                                             squeeze_kernel=1 if i == low else None,
+                                             resample_in_conv=cfg.resample_in_conv))
             self.layout_heads.append(sn_conv(1, 1, 1))
 
     def forward(self, scales: list[torch.Tensor], masks: torch.Tensor | None = None,

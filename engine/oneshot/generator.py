@@ -24,11 +24,14 @@ class Generator(nn.Module):
         super().__init__()
         ch = cfg.g_channels
         self.z_dim = cfg.z_dim
-        self.noise_to_map = spectral_norm(nn.ConvTranspose2d(cfg.z_dim, ch[0], cfg.noise_shape))
-        self.blocks = nn.ModuleList(GBlock(ch[i], ch[i + 1], first=(i == 0))
+        sn = cfg.g_spectral_norm
+        noise_to_map = nn.ConvTranspose2d(cfg.z_dim, ch[0], cfg.noise_shape)
+        self.noise_to_map = spectral_norm(noise_to_map) if sn else noise_to_map
+        self.blocks = nn.ModuleList(GBlock(ch[i], ch[i + 1], first=(i == 0),
+                                           resample_in_conv=cfg.resample_in_conv, sn=sn)
                                     for i in range(cfg.g_blocks))
-        self.to_rgb = nn.ModuleList(sn_conv(ch[i + 1], 3, 3) for i in range(cfg.g_blocks))
-        self.mask_head = sn_conv(ch[-1], cfg.num_mask_channels, 3) if cfg.use_masks else None
+        self.to_rgb = nn.ModuleList(sn_conv(ch[i + 1], 3, 3, sn=sn) for i in range(cfg.g_blocks))
+        self.mask_head = sn_conv(ch[-1], cfg.num_mask_channels, 3, sn=sn) if cfg.use_masks else None
 
     def sample_noise(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return torch.randn(batch, self.z_dim, 1, 1, generator=generator)
