@@ -7,21 +7,34 @@ import tempfile
 from pathlib import Path
 
 
+def named_for(error: OSError, path: Path) -> OSError:
+    """The same error naming the file the user asked for, not our hidden temporary sibling
+    (`.image.png.x1y2.tmp: Permission denied` would send them looking for a file that never existed)."""
+    renamed = type(error)(error.errno, error.strerror or str(error), str(path))
+    renamed.__cause__ = error
+    return renamed
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise named_for(e, path) from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and e.errno is not None:
+            raise named_for(e, path) from e
         raise
 
 

@@ -16,7 +16,7 @@ import torch
 from .checkpoint_io import check_finite, check_state_against, read_safetensors
 from .config import ModelConfig
 from .errors import InputError
-from .fileio import atomic_save_safetensors
+from .fileio import atomic_save_safetensors, named_for
 from .oasis_discriminator import OasisDiscriminator
 from .oasis_generator import OasisGenerator
 
@@ -64,8 +64,11 @@ def save_model_folder(folder: Path, cfg: ModelConfig, generator_state: dict, dis
         raise ValueError("discriminator config and weights must come together")
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise InputError("output folder exists and is not empty (choose another or allow overwrite)", folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as e:
+        raise named_for(e, folder) from e
     try:
         meta = {"format_version": str(cfg.format_version), "architecture": cfg.architecture}
         atomic_save_safetensors(generator_state, tmp / GENERATOR_FILE, meta)
@@ -75,7 +78,9 @@ def save_model_folder(folder: Path, cfg: ModelConfig, generator_state: dict, dis
         if folder.exists():
             shutil.rmtree(folder)
         tmp.rename(folder)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno is not None and str(tmp) in str(e.filename or ""):
+            raise named_for(e, folder) from e
         raise
     return folder
