@@ -96,11 +96,6 @@ class WindowPlan:
         self.ids2, self.win2 = unique_windows(ids1)
         self.shape = (tokens_padded.shape[0] - 4, tokens_padded.shape[1] - 4)
 
-    def keep_rows(self, rows: torch.Tensor) -> None:
-        """Keep only these rows of output positions (used when the token map is a stack of crops)."""
-        self.ids2 = self.ids2.index_select(0, rows)
-        self.shape = (self.ids2.shape[0], self.shape[1])
-
     @property
     def num_windows(self) -> int:
         return self.win2.shape[0]
@@ -203,9 +198,6 @@ class SpadeGroup:
             table = self._table_by_taps(layer_act, plan.win2, layer)
         else:
             table = self._table_by_windows(layer_act, plan.win2, layer)
-        # positions outside the image (stacked crops at a border) get A = B = 0, so the modulated
-        # map is 0 there: the zero padding the reference's trunk convolutions see
-        table *= plan.inside1.index_select(0, plan.win2[:, 4])[:, None]
         h, w = plan.shape
         ids = plan.ids2.reshape(-1)
         if out is None:

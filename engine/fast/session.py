@@ -5,15 +5,9 @@
     session.last_stats                           # {'mode': 'full'|'incremental', 'dirty_fraction', 'ms', ...}
 
 Each call diffs the label map and the noise against the previous call and recomputes the changed
-pixels' influence region only; a large change (or a new size) gives a full pass.
-
-- 'fp32' (exact): the result equals a full regenerate (within ~1e-6 of the reference; generator.py).
-- fast precisions ('auto'): the same exact incremental pass by default. Opt-in approximate=True:
-  tiles of the high-resolution blocks whose input moved by less than `tolerance` keep their cached
-  values, and a full pass follows once the skipped change (drift) exceeds `drift_budget`, keeping the
-  result within the fast path's 1 % relative L2 of a full regenerate (approximate.py). Opt-in because
-  it measured only 1.2-1.5x faster than the exact incremental pass on 5 % strokes
-  (docs/performance.md): not worth an image that is not exactly a function of the inputs.
+pixels' influence region only (see generator.py); a large change (or a new size) gives a full pass.
+The result equals a full regenerate: in 'fp32' within ~1e-6 of the reference, in fast modes within
+the fast path's own rounding.
 """
 
 from __future__ import annotations
@@ -23,8 +17,6 @@ import time
 import numpy as np
 import torch
 
-from . import approximate as approx
-from ..errors import InputError
 from .generator import FastGenerator
 from .hooks import fast_generator
 
@@ -33,15 +25,10 @@ FULL_PASS_FRACTION = 0.5
 
 
 class GenerationSession:
-    def __init__(self, model, precision: str = "auto", approximate: bool = False,
-                 tolerance: float = approx.TOLERANCE, drift_budget: float = approx.DRIFT_BUDGET):
+    def __init__(self, model, precision: str = "auto"):
         self.model = model
         self.precision = precision
         self._generator: FastGenerator = fast_generator(model, precision)  # validates the name
-        self.approximate = bool(approximate)
-        if self.approximate and precision == "fp32":
-            raise InputError("precision 'fp32' is exact; approximate incremental passes need a fast precision")
-        self.tolerance, self.drift_budget = tolerance, drift_budget
         self.last_stats: dict = {}
         self.reset()
 
@@ -79,21 +66,11 @@ class GenerationSession:
         if changed is not None and (dirty > FULL_PASS_FRACTION or self._generator.instance_norm):
             changed = None  # instance norm has image-wide statistics: no local update possible
         if changed is None and (self._state is None or self._state.size != tuple(lab.shape)):
-            self._state = (approx.ApproximateState(self._generator, *lab.shape) if self.approximate
-                           else self._generator.new_state(*lab.shape))
-        mode = "full" if changed is None else "incremental"
-        if not self.approximate:
-            run = self._generator.run(lab, z, self._state, changed)
-        elif changed is None:
-            run = approx.full_pass(self._generator, lab, z, self._state)
-        else:
-            run = approx.incremental_pass(self._generator, lab, z, self._state, changed, self.tolerance)
-            if run["drift"] > self.drift_budget:  # skipped changes add up: start again from a full pass
-                run = approx.full_pass(self._generator, lab, z, self._state)
-                mode = "refresh"
+            self._state = self._generator.new_state(*lab.shape)
+        run = self._generator.run(lab, z, self._state, changed)
         image = self._state.image[0].cpu().numpy().copy()
         self._labels, self._noise = lab, z
-        self.last_stats = {"mode": mode, "dirty_fraction": dirty, "computed_fraction": run["computed_fraction"],
-                           "drift": run.get("drift", 0.0), "approximate": self.approximate,
+        self.last_stats = {"mode": "full" if changed is None else "incremental", "dirty_fraction": dirty,
+                           "computed_fraction": run["computed_fraction"],
                            "ms": (time.perf_counter() - start) * 1e3, "precision": self.precision}
         return image

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from engine.api import load_model
-from engine.errors import InputError
 from engine.fast.session import GenerationSession
 from engine.fast.synthetic import (
     paint,
@@ -119,60 +118,3 @@ def test_fixture_model_edits(tiny_model_dir):
         image = session.generate(labels, noise)
         assert session.last_stats["mode"] == "incremental"
         assert np.abs(image - m.generate(labels, noise, "fp32")).max() <= EXACT_TOL
-
-
-def _rel(a, b):
-    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
-def test_approximate_mode_with_zero_tolerance_is_exact(small_model):
-    """Tolerance 0 recomputes every tile whose input moved at all: the tile machinery (crops, halos,
-    stacking, borders, image update) must then reproduce a full pass."""
-    m = small_model
-    h, w = m.config.height, m.config.width
-    rng = np.random.default_rng(11)
-    labels = scene_labels(h, w, m.config.num_classes, seed=6, regions=6)
-    noise = rng.standard_normal(m.config.z_dim).astype(np.float32)
-    session = GenerationSession(m, "auto", approximate=True, tolerance=0.0)
-    session.generate(labels, noise)
-    for _ in range(8):
-        labels, noise = _random_edit(rng, labels, noise, m.config.num_classes)
-        image = session.generate(labels, noise)
-        assert session.last_stats["mode"] == "incremental"
-        assert np.abs(image - m.generate(labels, noise, "auto")).max() <= EXACT_TOL
-
-
-def test_approximate_mode_within_fast_bound_over_many_edits(small_model):
-    m = small_model
-    h, w = m.config.height, m.config.width
-    rng = np.random.default_rng(12)
-    labels = scene_labels(h, w, m.config.num_classes, seed=7, regions=6)
-    noise = rng.standard_normal(m.config.z_dim).astype(np.float32)
-    session = GenerationSession(m, "auto", approximate=True)
-    session.generate(labels, noise)
-    skipped_some = False
-    for _ in range(15):
-        labels, noise = _random_edit(rng, labels, noise, m.config.num_classes)
-        image = session.generate(labels, noise)
-        assert _rel(image, m.generate(labels, noise, "auto")) <= 0.01
-        skipped_some |= session.last_stats["drift"] > 0
-    assert skipped_some  # the tolerance did leave changes out (else this test proves nothing)
-
-
-def test_drift_budget_forces_a_full_pass(small_model):
-    m = small_model
-    h, w = m.config.height, m.config.width
-    labels = scene_labels(h, w, m.config.num_classes, seed=8, regions=6)
-    noise = np.ones(m.config.z_dim, np.float32)
-    session = GenerationSession(m, "auto", approximate=True, tolerance=1.0, drift_budget=0.0)
-    session.generate(labels, noise)
-    edited = labels.copy()
-    edited[40:60, 20:40] = 1
-    image = session.generate(edited, noise)
-    assert session.last_stats["mode"] == "refresh"
-    assert np.abs(image - m.generate(edited, noise, "auto")).max() <= EXACT_TOL
-
-
-def test_fp32_cannot_be_approximate(small_model):
-    with pytest.raises(InputError):
-        GenerationSession(small_model, "fp32", approximate=True)
