@@ -63,6 +63,12 @@ class Workspace:
         return buf
 
 
+def _upsample_into(dst: torch.Tensor, src: torch.Tensor) -> None:
+    """dst = nearest x2 upsampling of src, in one strided copy (no upsampled temporary)."""
+    n, c, h, w = src.shape
+    dst.view(n, c, h, 2, w, 2).copy_(src[:, :, :, None, :, None].expand(n, c, h, 2, w, 2))
+
+
 def _pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """A 1x1 conv without bias on a channels-last tensor as one matrix product (faster than the conv)."""
     n, c, h, w = x.shape
@@ -187,9 +193,8 @@ class FastGenerator:
             tokens_r = F.pad(tokens[::stride, ::stride], (2, 2, 2, 2), value=OUT)
             out, dirty = self._block(blk, state.x_in[i], state.dx0[i], base, tokens_r, noise_vecs, (rh, rw))
             if i < last:
-                up = F.interpolate(out, scale_factor=2, mode="nearest")
                 dirty = rects.scale(dirty, 2)
-                rects.crop(state.x_in[i + 1], dirty).copy_(up)
+                _upsample_into(rects.crop(state.x_in[i + 1], dirty), out)
             else:
                 rects.crop(state.out_last, dirty).copy_(out)
         if dirty is not None:

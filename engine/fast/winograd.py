@@ -1,4 +1,4 @@
-"""3 x 3 convolution (stride 1, zero padding 1) by Winograd F(4x4, 3x3), for channels-last float32.
+"""3 x 3 convolution (stride 1, zero padding 1) by Winograd F(4x4, 3x3) or F(2x2, 3x3), channels-last float32.
 
 Four times fewer multiply-adds than the direct convolution; the input/output transforms are memory
 passes, so it pays where feature maps are small and channels many (the OASIS trunk at <= 64 x 64:
@@ -52,7 +52,7 @@ class WinogradConv3x3:
         cout = self.u.shape[2]
         out = torch.empty(m * th, m * tw, cout, device=x.device)
         # Bands of tile rows, so the transformed tiles (2.25x the input) stay in cache instead of
-        # making ~10 passes over DRAM-sized temporaries (measured 2.5x faster at 128 x 128)
+        # making ~10 passes over DRAM-sized temporaries (measured 2x faster at 64 x 64, 512 -> 256)
         rows = max(1, BAND_TILES // tw)
         for t0 in range(0, th, rows):
             nt = min(rows, th - t0)
@@ -70,13 +70,14 @@ class WinogradConv3x3:
         return out.permute(2, 0, 1).unsqueeze(0)
 
 
-BAND_TILES = 128  # tiles per band (measured: 64-256 alike, 512 slower at 128 x 128)
-# Winograd where it measured faster: maps of at most 128 x 128 pixels (banded; at 256 x 256 with
-# 64-128 channels the transforms cost more than the 4x fewer multiplies save); and only for kernels whose
-# transformed copy (4x the weights) stays <= 72 MB, so the 1024 x 1024 trunk convs of the ADE20K
-# configuration keep the direct form (their transformed copies alone would add 600 MB of RSS).
-WINOGRAD_MAX_PIXELS = 128 * 128
-WINOGRAD_MAX_WEIGHTS = 1024 * 512
+BAND_TILES = 128  # tiles per band (measured: 64-128 best at 64 x 64, 256-512 slower)
+# Winograd where it measured faster: maps of at most 64 x 64 pixels (at 128 x 128, even banded, the
+# whole generator and discriminator measured 10 % slower with it). F(4x4, 3x3) for kernels whose
+# transformed copy (4x the weights) stays <= 72 MB; the 1024 x 1024 trunk convs of the ADE20K
+# configuration (on 8 x 8 and 16 x 16 maps, bound by reading the kernel) use F(2x2, 3x3), whose copy is
+# 16/9 of the weights (+67 MB each instead of +151 MB) and which measured as fast there.
+WINOGRAD_MAX_PIXELS = 64 * 64
+WINOGRAD_F4_MAX_WEIGHTS = 1024 * 512
 CHANNELS_LAST_COPY_MIN_WEIGHTS = 1024 * 1024
 
 
@@ -86,23 +87,33 @@ class Conv:
     def __init__(self, conv: torch.nn.Conv2d, dtype, device, winograd: bool = False, shared: dict | None = None):
         """`shared`: a dict that fast paths of the same model pass around so converted weights exist once."""
         cout, cin, kh, kw = conv.weight.shape
-        # .to() returns the module's own tensor when nothing changes: float32 weights are shared with the
-        # reference generator rather than copied (300 MB less RSS for ADE20K). oneDNN then reorders them
-        # per call, which measured free for small kernels but +40 ms per call for the 1024 x 1024
-        # ones, so those (and only those) get a channels-last copy.
-        shared = {} if shared is None else shared
-        key = ("conv weight", id(conv.weight), dtype, str(device))
-        if key not in shared:
-            weight = conv.weight.detach().to(device=device, dtype=dtype)
-            if cin * cout >= CHANNELS_LAST_COPY_MIN_WEIGHTS:
-                weight = weight.contiguous(memory_format=torch.channels_last)
-            shared[key] = weight
-        self.weight = shared[key]
+        self._conv, self._dtype, self._device = conv, dtype, device
+        self._shared = {} if shared is None else shared
+        self._weight = None
         self.bias = None if conv.bias is None else conv.bias.detach().to(device=device, dtype=dtype)
         self.pad = conv.weight.shape[-1] // 2
         self.winograd = None
-        if winograd and dtype == torch.float32 and (kh, kw) == (3, 3) and cin * cout <= WINOGRAD_MAX_WEIGHTS:
-            self.winograd = WinogradConv3x3(conv.weight, conv.bias, device)
+        if winograd and dtype == torch.float32 and (kh, kw) == (3, 3):
+            tile = 4 if cin * cout <= WINOGRAD_F4_MAX_WEIGHTS else 2
+            self.winograd = WinogradConv3x3(conv.weight, conv.bias, device, output_tile=tile)
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The weights for the direct convolution, made on first use (a Winograd-only path never needs
+        the channels-last copy). .to() returns the module's own tensor when nothing changes: float32
+        weights are shared with the reference generator rather than copied (300 MB less RSS for
+        ADE20K). oneDNN then reorders them per call, which measured free for small kernels but +40 ms
+        per call for the 1024 x 1024 ones, so those (and only those) get a channels-last copy."""
+        if self._weight is None:
+            conv = self._conv
+            key = ("conv weight", id(conv.weight), self._dtype, str(self._device))
+            if key not in self._shared:
+                weight = conv.weight.detach().to(device=self._device, dtype=self._dtype)
+                if weight.shape[0] * weight.shape[1] >= CHANNELS_LAST_COPY_MIN_WEIGHTS:
+                    weight = weight.contiguous(memory_format=torch.channels_last)
+                self._shared[key] = weight
+            self._weight = self._shared[key]
+        return self._weight
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.winograd is not None and x.shape[2] * x.shape[3] <= WINOGRAD_MAX_PIXELS:
