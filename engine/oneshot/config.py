@@ -32,9 +32,13 @@ PRESETS = {
     # smaller image, narrower networks, one generator pass per iteration, a faster EMA that
     # also ramps up (a 0.9999 EMA of a ~1000-iteration run would still be mostly the random
     # initial weights) and a proportionally shorter Bernoulli warm-up (15% of the run).
-    "cpu": dict(max_size=112, batch_size=5, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
+    # No spectral norm in G and lr 5e-4: with SN on every G layer the initial samples have a
+    # spatial std of ~0.01 and the weights cannot simply grow (SN divides the scale away), so
+    # after 400-600 iterations G still drew flat colour fields; without it (D keeps SN) G drew
+    # structure after ~350 (docs/oneshot-report.md, "CPU preset").
+    "cpu": dict(max_size=112, batch_size=5, lr_g=5e-4, lr_d=5e-4, betas=(0.5, 0.999),
                 ema_decay=0.995, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
-                bernoulli_warmup_iters=240, iterations=1600, ch_g=16, ch_d=16,
+                bernoulli_warmup_iters=450, iterations=3000, ch_g=16, ch_d=16, g_spectral_norm=False,
                 precision="fp32", channels_last=True, reuse_fake_for_g=True,
                 fused_adam=True, resample_in_conv=True, ema_warmup=True,
                 checkpoint_every=500, preview_every=250, progress_every=50),

@@ -24,7 +24,9 @@ def test_pool_and_upsample_rewrites_match_plain_convs_on_odd_and_even_maps():
 
 
 def _pair(cls, masks: bool):
-    plain, fused = (cls(tiny_config(masks, resample_in_conv=r)).double() for r in (False, True))
+    # spectral norm on (the faithful G): both copies must also advance their power iterations alike
+    plain, fused = (cls(tiny_config(masks, resample_in_conv=r, g_spectral_norm=True)).double()
+                    for r in (False, True))
     fused.load_state_dict(plain.state_dict())
     return plain, fused
 
