@@ -30,7 +30,7 @@ def plot(iters, rss, png: Path, title: str) -> None:
     w, h, left, right, top, bottom = 900, 420, 80, 20, 40, 50
     im = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(im)
-    x0, x1 = 0, max(iters)
+    x0, x1 = min(iters), max(iters)
     lo, hi = 0.0, max(rss) * 1.15
     px = lambda x: left + (x - x0) / max(x1 - x0, 1) * (w - left - right)
     py = lambda y: h - bottom - (y - lo) / (hi - lo) * (h - top - bottom)
