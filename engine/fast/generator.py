@@ -36,16 +36,32 @@ def _conv_over(conv, inp: torch.Tensor, inp_rect, out_rect) -> torch.Tensor:
     return out[:, :, r[0]:r[1], r[2]:r[3]]
 
 
-def _modulate(x: torch.Tensor, ab: torch.Tensor, out_buffer: torch.Tensor, slope: float | None = LRELU) -> torch.Tensor:
-    """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU in place unless slope is None.
+AB_CHUNK = 1 << 20  # elements of per-pixel A|B gathered at once (4 MB: cache-sized, and no 64 MB map)
 
-    Written into `out_buffer` (flat, reused: a fresh map of this size costs page faults) as a
-    channels-last N x C x H x W view.
+
+def _modulate(x: torch.Tensor, table: torch.Tensor, ids: torch.Tensor, ws: "Workspace",
+              slope: float | None = LRELU) -> torch.Tensor:
+    """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU unless slope is None.
+
+    A|B of pixel p is row ids[p] of `table`; they are gathered a band of rows at a time into a small
+    reused buffer and consumed at once, never materialised for the whole map. The result goes to the
+    workspace's 'h' buffer (reused: a fresh map of this size costs page faults) as a channels-last
+    1 x C x H x W view.
     """
     n, nc, h, w = x.shape
-    out = out_buffer[:n * h * w * nc].view(n, h, w, nc).permute(0, 3, 1, 2)
-    torch.addcmul(ab[:, nc:], x, ab[:, :nc], out=out)
-    return out if slope is None else F.leaky_relu_(out, slope)
+    out = ws.get("h", n * h * w * nc)[:n * h * w * nc].view(n, h, w, nc).permute(0, 3, 1, 2)
+    rows = max(1, AB_CHUNK // (w * 2 * nc))
+    ab_buf = ws.get("ab", min(h, rows) * w * 2 * nc)
+    for r0 in range(0, h, rows):
+        r1 = min(h, r0 + rows)
+        idx = ids[r0:r1].reshape(-1)
+        ab = torch.index_select(table, 0, idx, out=ab_buf[:idx.numel() * 2 * nc].view(-1, 2 * nc))
+        ab = ab.view(1, r1 - r0, w, 2 * nc).permute(0, 3, 1, 2)
+        band = out[:, :, r0:r1]
+        torch.addcmul(ab[:, nc:], x[:, :, r0:r1], ab[:, :nc], out=band)
+        if slope is not None:
+            F.leaky_relu_(band, slope)
+    return out
 
 
 class Workspace:
@@ -111,10 +127,11 @@ class FastGenerator:
         self.device, self.dtype, self.winograd = device, dtype, winograd
         self.z = cfg.z_dim if cfg.noise_3d else 0
         self.instance_norm = cfg.param_free_norm == "instance"
-        self.workspace = Workspace(device)
-        self._run_lock = threading.Lock()  # the workspace is shared by all states of this generator
-        self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
         shared = {} if shared is None else shared  # weights laid out once per model, whatever the mode
+        # one workspace for all fast generators (precisions) of a model, so one lock serialises them
+        self.workspace = shared.setdefault(("workspace", str(device)), Workspace(device))
+        self._run_lock = shared.setdefault(("run lock", str(device)), threading.Lock())
+        self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
         self.conv_img = Conv(generator.conv_img, torch.float32, device, shared=shared)  # 3 outputs: cheap, keeps bf16 error down
         self.blocks = []
         for blk in generator.body:
@@ -218,19 +235,16 @@ class FastGenerator:
         x_src = F.instance_norm(x_in) if self.instance_norm else x_in
         inner = rects.relative(e1, q)
         ws = self.workspace
-        ph, pw = plan.shape
-        ab_buf = ws.get("ab", ph * pw * 2 * max(layer["nc"] for layer in group.layers))
-        h_buf = ws.get("h", ph * pw * max(x_in.shape[1], dx0.shape[1]))
+        ids = plan.ids2
+        ids_e1 = ids[inner[0]:inner[1], inner[2]:inner[3]]
         if blk["conv_s"] is None:
             xs = rects.crop(x_in, e1)
         else:
-            ab = rects.crop(group.modulation(plan, act, 2, ab_buf), inner)
-            hs = _modulate(rects.crop(x_src, e1), ab, h_buf, slope=None)
+            hs = _modulate(rects.crop(x_src, e1), group.ab_table(plan, act, 2), ids_e1, ws, slope=None)
             xs = _pointwise_conv(hs, blk["conv_s"])
-        ab = rects.crop(group.modulation(plan, act, 0, ab_buf), inner)
-        h0 = _modulate(rects.crop(x_src, e1), ab, h_buf)
+        h0 = _modulate(rects.crop(x_src, e1), group.ab_table(plan, act, 0), ids_e1, ws)
         rects.crop(dx0, e0).copy_(_conv_over(blk["conv_0"], h0, e1, e0))
         d_src = F.instance_norm(dx0) if self.instance_norm else dx0
-        h1 = _modulate(rects.crop(d_src, q), group.modulation(plan, act, 1, ab_buf), h_buf)
+        h1 = _modulate(rects.crop(d_src, q), group.ab_table(plan, act, 1), ids, ws)
         dx1 = _conv_over(blk["conv_1"], h1, q, e1)
         return dx1.add_(xs), e1

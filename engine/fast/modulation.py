@@ -182,26 +182,14 @@ class SpadeGroup:
     def activations(self, plan: WindowPlan, noise_vecs: torch.Tensor) -> torch.Tensor:
         return self._activations(plan, noise_vecs)
 
-    def modulation(self, plan: WindowPlan, act: torch.Tensor, index: int, out: torch.Tensor | None = None) -> torch.Tensor:
-        """Layer `index`: a float32 1 x 2nc x h x w channels-last tensor holding A (first nc), B (last nc).
-
-        `out`: a flat float32 buffer of at least h * w * 2nc elements to gather into (reused between
-        layers and calls: allocating this largest temporary afresh costs page faults, ~2x its fill time).
-        """
+    def ab_table(self, plan: WindowPlan, act: torch.Tensor, index: int) -> torch.Tensor:
+        """Layer `index`: A (first nc columns) and B (last nc) per distinct 5 x 5 window (K2 x 2nc);
+        pixel p uses row plan.ids2[p]."""
         layer = self.layers[index]
         layer_act = act[:, index * self.hidden:(index + 1) * self.hidden]
-        nc = layer["nc"]
         # Per-tap products do K1/K2 of the multiply-adds but gather and sum nine K2 x 2nc tables,
         # which costs about as much as 64 multiply-adds per element: they pay when K2 >= 3 K1
         # (measured: 2x slower at K2 = 1.6 K1 on 32 x 32 maps, 1.3x faster at K2 = 3.4 K1 on 128 x 128).
         if 3 * act.shape[0] <= plan.num_windows:
-            table = self._table_by_taps(layer_act, plan.win2, layer)
-        else:
-            table = self._table_by_windows(layer_act, plan.win2, layer)
-        h, w = plan.shape
-        ids = plan.ids2.reshape(-1)
-        if out is None:
-            per_pixel = table.index_select(0, ids)
-        else:
-            per_pixel = torch.index_select(table, 0, ids, out=out[:h * w * 2 * nc].view(h * w, 2 * nc))
-        return per_pixel.view(1, h, w, 2 * nc).permute(0, 3, 1, 2)
+            return self._table_by_taps(layer_act, plan.win2, layer)
+        return self._table_by_windows(layer_act, plan.win2, layer)

@@ -75,8 +75,10 @@ BAND_TILES = 128  # tiles per band (measured: 64-128 best at 64 x 64, 256-512 sl
 # whole generator and discriminator measured 10 % slower with it). F(4x4, 3x3) for kernels whose
 # transformed copy (4x the weights) stays <= 72 MB; the 1024 x 1024 trunk convs of the ADE20K
 # configuration (on 8 x 8 and 16 x 16 maps, bound by reading the kernel) use F(2x2, 3x3), whose copy is
-# 16/9 of the weights (+67 MB each instead of +151 MB) and which measured as fast there.
+# 16/9 of the weights (+67 MB each instead of +151 MB) and which measured as fast there; on 16 x 16
+# maps only (on 8 x 8 it saved 17 ms per conv, not worth 67 MB: the RSS goal is 2 GB).
 WINOGRAD_MAX_PIXELS = 64 * 64
+F2_MIN_PIXELS = 16 * 16
 WINOGRAD_F4_MAX_WEIGHTS = 1024 * 512
 CHANNELS_LAST_COPY_MIN_WEIGHTS = 1024 * 1024
 
@@ -92,10 +94,18 @@ class Conv:
         self._weight = None
         self.bias = None if conv.bias is None else conv.bias.detach().to(device=device, dtype=dtype)
         self.pad = conv.weight.shape[-1] // 2
-        self.winograd = None
+        self._winograd_tile = None
         if winograd and dtype == torch.float32 and (kh, kw) == (3, 3):
-            tile = 4 if cin * cout <= WINOGRAD_F4_MAX_WEIGHTS else 2
-            self.winograd = WinogradConv3x3(conv.weight, conv.bias, device, output_tile=tile)
+            self._winograd_tile = 4 if cin * cout <= WINOGRAD_F4_MAX_WEIGHTS else 2
+        self._winograd = None
+
+    @property
+    def winograd(self) -> WinogradConv3x3 | None:
+        """The transformed kernel, made on the first small map: convolutions that only ever see large
+        maps (where Winograd does not pay) never hold the copy (~300 MB less RSS for the ADE20K D)."""
+        if self._winograd is None and self._winograd_tile is not None:
+            self._winograd = WinogradConv3x3(self._conv.weight, self._conv.bias, self._device, self._winograd_tile)
+        return self._winograd
 
     @property
     def weight(self) -> torch.Tensor:
@@ -116,6 +126,8 @@ class Conv:
         return self._weight
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.winograd is not None and x.shape[2] * x.shape[3] <= WINOGRAD_MAX_PIXELS:
+        pixels = x.shape[2] * x.shape[3]
+        if self._winograd_tile is not None and pixels <= WINOGRAD_MAX_PIXELS and (
+                self._winograd_tile == 4 or pixels >= F2_MIN_PIXELS):
             return self.winograd(x)
         return F.conv2d(x.to(self.weight.dtype), self.weight, self.bias, padding=self.pad).float()
