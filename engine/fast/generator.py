@@ -39,7 +39,7 @@ def _conv_over(conv, inp: torch.Tensor, inp_rect, out_rect) -> torch.Tensor:
 AB_CHUNK = 1 << 20  # elements of per-pixel A|B gathered at once (4 MB: cache-sized, and no 64 MB map)
 
 
-def _modulate(x: torch.Tensor, table: torch.Tensor, ids: torch.Tensor, ws: "Workspace",
+def _modulate(x: torch.Tensor, table: torch.Tensor, ids: torch.Tensor, ws: Workspace,
               slope: float | None = LRELU) -> torch.Tensor:
     """x * A + B (SPADE with its BatchNorm folded), then leaky ReLU unless slope is None.
 
