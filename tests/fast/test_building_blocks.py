@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from engine.fast import generator as gen_mod
 from engine.fast import modulation
-from engine.fast.winograd import BAND_TILES, WinogradConv3x3
+from engine.fast.winograd import BAND_TILES, Conv, WinogradConv3x3
 
 
 def _rel(a, b):
@@ -59,3 +59,11 @@ def test_banded_modulation_matches_whole_map(monkeypatch, slope):
     monkeypatch.setattr(gen_mod, "AB_CHUNK", 2 * w * 2 * nc)  # bands of 2 rows, a ragged last one
     got = gen_mod._modulate(x, table, ids, gen_mod.Workspace("cpu"), slope=slope)
     assert torch.allclose(got, want, atol=1e-6)
+
+
+def test_im2col_route_matches_conv2d():
+    torch.manual_seed(3)
+    conv = torch.nn.Conv2d(6, 5, 3, padding=1)
+    x = torch.randn(1, 6, 8, 7).contiguous(memory_format=torch.channels_last)
+    got = Conv(conv, torch.float32, torch.device("cpu"), winograd=True)._im2col(x)
+    assert _rel(got, conv(x).detach()) <= 1e-6
