@@ -118,7 +118,8 @@ class GeneratorState:
 class FastGenerator:
     """Inference-only re-layout of an OasisGenerator for one device and compute dtype.
 
-    winograd=True lets small-map 3x3 convs use Winograd F(4x4, 3x3) (fast modes only: ~3e-6 relative).
+    winograd=True (fast modes only: ~3e-6 relative) lets 3x3 convs on small maps use Winograd or one
+    matrix product (winograd.Conv picks by map size and kernel size).
     """
 
     def __init__(self, generator: OasisGenerator, device: torch.device, dtype: torch.dtype = torch.float32,

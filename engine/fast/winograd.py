@@ -1,9 +1,10 @@
 """3 x 3 convolution (stride 1, zero padding 1) by Winograd F(4x4, 3x3) or F(2x2, 3x3), channels-last float32.
 
-Four times fewer multiply-adds than the direct convolution; the input/output transforms are memory
-passes, so it pays where feature maps are small and channels many (the OASIS trunk at <= 64 x 64:
-2-3x faster than oneDNN's direct fp32 conv on a 1-thread measurement). Rounding differs from the
-direct conv by ~3e-6 relative, so only the fast modes use it; 'fp32' keeps the direct convolution.
+F(4x4): four times fewer multiply-adds than the direct convolution; the input/output transforms are
+memory passes, so it pays where feature maps are small and channels many (the OASIS trunk at <= 64 x 64:
+2-3x faster than oneDNN's direct fp32 conv on a 1-thread measurement). `Conv` picks per call: Winograd,
+one im2col matrix product (8 x 8 maps, 1024-channel kernels) or oneDNN's direct conv. Rounding differs
+from the direct conv by ~3e-6 relative, so only the fast modes use them; 'fp32' keeps the direct conv.
 """
 
 from __future__ import annotations
