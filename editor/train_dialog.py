@@ -74,6 +74,7 @@ class TrainDialog(QDialog):
         self.preview_every = QSpinBox(minimum=1, maximum=100_000, value=250)
         self.preview_every.setToolTip("Show new preview samples every N iterations")
         self.preset.currentTextChanged.connect(self._apply_preset)
+        self._apply_preset(self.preset.currentText())  # the boxes start at the engine's preset, not at copies of it
 
         image_btn, folder_btn, video_btn = QPushButton("Image…"), QPushButton("Folder…"), QPushButton("Video…")
         image_btn.clicked.connect(lambda: self._pick_file(self.images, "Training image", IMAGE_FILTER))

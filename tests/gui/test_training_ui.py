@@ -47,6 +47,17 @@ def _fill_dialog(dlg, run_dir):
     dlg.overrides = TINY_NETWORKS
 
 
+def test_dialog_opens_with_the_engine_preset_values(window):
+    from engine.oneshot.config import PRESETS
+
+    dlg = window.training.show_dialog()
+    for name in ("cpu", "faithful", "cpu"):  # the initial preset too, not only after a change
+        dlg.preset.setCurrentText(name)
+        assert (dlg.iterations.value(), dlg.max_size.value(), dlg.preview_every.value()) == \
+            (PRESETS[name]["iterations"], PRESETS[name]["max_size"], PRESETS[name]["preview_every"])
+    dlg.reject()
+
+
 def test_dialog_rejects_incomplete_settings(window, tmp_path):
     dlg = window.training.show_dialog()
     _fill_dialog(dlg, tmp_path / "run")
