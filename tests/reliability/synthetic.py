@@ -1,4 +1,4 @@
-"""A tiny synthetic photo + label-map dataset (drawn here) for the reliability tests and the memory run."""
+"""A tiny synthetic photo + label-map dataset (drawn here) for the trainer and reliability tests and the memory run."""
 
 from __future__ import annotations
 
