@@ -8,7 +8,6 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from engine import worker as w
 
-from .dialogs import choose_dir, show_error
+from .dialogs import choose_dir, ok_cancel_buttons, show_error
 from .engine_client import EngineClient
 
 RECENT_KEY = "models/recent"
@@ -58,9 +57,7 @@ class ImportRunDialog(QDialog):
         form.addRow("Generator weights", self.generator)
         form.addRow("Height (custom datasets)", self.height_px)
         form.addRow("Width (custom datasets)", self.width_px)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form.addRow(buttons)
         self.resize(560, self.sizeHint().height())
 
