@@ -14,15 +14,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from .. import fileio
 from ..optimizer_state import optimizer_from_flat, optimizer_to_flat
 from .errors import OneShotInputError
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """engine.fileio's atomic write (one implementation, so tests can simulate a full disk in one place)."""
-    from .. import fileio
-
-    fileio.atomic_write_bytes(path, data)
 
 
 def _module_tensors(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
@@ -50,10 +44,10 @@ def save_checkpoint(run_dir: str, iteration: int, modules: dict[str, torch.nn.Mo
     opt_meta = {name: optimizer_to_flat(name, o, tensors) for name, o in optimizers.items()}
     tensors["rng.torch"] = torch.get_rng_state()
     weights_name = f"weights_{iteration:08d}.safetensors"
-    atomic_write_bytes(os.path.join(folder, weights_name), st_save(tensors))
+    fileio.atomic_write_bytes(os.path.join(folder, weights_name), st_save(tensors))
     state = {"iteration": iteration, "weights": weights_name, "optimizers": opt_meta,
              "extra": extra or {}}
-    atomic_write_bytes(os.path.join(folder, "state.json"), json.dumps(state, indent=1).encode())
+    fileio.atomic_write_bytes(os.path.join(folder, "state.json"), json.dumps(state, indent=1).encode())
     for f in os.listdir(folder):  # older checkpoints are superseded now
         if f.startswith("weights_") and f != weights_name:
             os.unlink(os.path.join(folder, f))

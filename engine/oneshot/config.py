@@ -11,6 +11,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from .. import fileio
 from .errors import OneShotInputError
 
 G_MULTIPLIERS = [8, 8, 8, 8, 8, 8, 8, 4, 2, 1]
@@ -161,8 +162,7 @@ class OneShotConfig:
         return cls(**d)
 
     def save(self, run_dir: str) -> None:
-        from .checkpoint import atomic_write_bytes
-        atomic_write_bytes(os.path.join(run_dir, "config.json"), self.to_json().encode())
+        fileio.atomic_write_bytes(os.path.join(run_dir, "config.json"), self.to_json().encode())
 
     @classmethod
     def load(cls, run_dir: str) -> "OneShotConfig":

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save
 
+from .. import fileio
 from . import checkpoint as ckpt
 from .config import OneShotConfig
 from .data import load_inputs, resize_inputs
@@ -48,7 +49,7 @@ def prepare_run_data(cfg: OneShotConfig, run_dir: str) -> None:
     tensors = {"images": torch.from_numpy(np.ascontiguousarray(images))}
     if masks is not None:
         tensors["masks"] = torch.from_numpy(np.ascontiguousarray(masks))
-    ckpt.atomic_write_bytes(os.path.join(run_dir, "data.safetensors"), save(tensors))
+    fileio.atomic_write_bytes(os.path.join(run_dir, "data.safetensors"), save(tensors))
 
 
 def load_run_data(run_dir: str) -> tuple[torch.Tensor, torch.Tensor | None]:
