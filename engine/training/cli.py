@@ -53,15 +53,9 @@ def _cmd_train(args) -> int:
         changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
         if args.colour_strength is not None:
             changed["augment"] = dataclasses.replace(spec.settings.augment, colour_strength=args.colour_strength)
-        if changed:
-            from .checkpoint import read_checkpoint
-
-            _, state = read_checkpoint(run_dir / "checkpoint.safetensors")
-            spec.settings = dataclasses.replace(spec.settings, **changed)
-            spec.data.setdefault("setting_changes", []).append(
-                {"iteration": state["iteration"], **{k: (dataclasses.asdict(v) if k == "augment" else v)
-                                                     for k, v in changed.items()}})
+        spec.settings = dataclasses.replace(spec.settings, **changed)
     else:
+        changed = {}
         if (run_dir / "checkpoint.safetensors").exists():
             raise InputError("run folder already has a checkpoint (pass --resume to continue it)", run_dir)
         if args.config not in PRESETS:
@@ -94,6 +88,10 @@ def _cmd_train(args) -> int:
     trainer = OasisTrainer(run_dir, spec, pairs)
     if args.resume:
         trainer.resume()
+        if changed:  # recorded in run.json (written when training starts) at the iteration they start from
+            spec.data.setdefault("setting_changes", []).append(
+                {"iteration": trainer.iteration, **{k: (dataclasses.asdict(v) if k == "augment" else v)
+                                                    for k, v in changed.items()}})
     print(f"training {spec.preset_name}: {len(pairs)} photos ({', '.join(p.name for p in pairs)}), "
           f"from iteration {trainer.iteration} to {spec.settings.iterations}, {args.threads} threads", flush=True)
 

@@ -36,8 +36,10 @@ def test_cli_trains_exports_and_the_model_loads(synthetic_data, tmp_path):
     assert all(np.isfinite(v) for v in state["last_losses"].values())
     assert (run / "samples" / "iter_000003.png").is_file()
     assert main(args) == 2  # a second start without --resume refuses to overwrite the run
-    assert main(args[:-10] + ["--iterations", "4", "--resume", "--threads", "1"]) == 0
+    assert main(args[:-10] + ["--iterations", "4", "--resume", "--threads", "1", "--lr-g", "3e-4"]) == 0
     assert json.loads((run / "state.json").read_text())["iteration"] == 4
+    spec = json.loads((run / "run.json").read_text())  # a changed rate is used and recorded where it began
+    assert spec["settings"]["lr_g"] == 3e-4 and spec["data"]["setting_changes"] == [{"iteration": 3, "lr_g": 3e-4}]
 
     assert main(["export-oasis", "--run", str(run), "--out", str(model_dir)]) == 0
     model = load_model(model_dir)
