@@ -10,9 +10,7 @@ from pathlib import Path
 def named_for(error: OSError, path: Path) -> OSError:
     """The same error naming the file the user asked for, not our hidden temporary sibling
     (`.image.png.x1y2.tmp: Permission denied` would send them looking for a file that never existed)."""
-    renamed = type(error)(error.errno, error.strerror or str(error), str(path))
-    renamed.__cause__ = error
-    return renamed
+    return type(error)(error.errno, error.strerror or str(error), str(path))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
