@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine import worker as w
 
-from .training_panel import array_to_qimage
+from .canvas import rgb_qimage
 
 OVERLAY_ALPHA = 0.5
 TILE_HEIGHT = 96  # tiny samples are enlarged by a whole factor up to about this height
@@ -111,7 +111,7 @@ class SamplerWindow(QWidget):
         masks = self.batch.get("masks")
         first = None
         for i, image in enumerate(self.batch["images"]):
-            pix = QPixmap.fromImage(array_to_qimage(tile(image, None if masks is None else masks[i])))
+            pix = QPixmap.fromImage(rgb_qimage(tile(image, None if masks is None else masks[i])))
             scale = max(1, TILE_HEIGHT // pix.height())
             pix = pix.scaled(pix.width() * scale, pix.height() * scale)  # nearest: small samples stay crisp
             item = QListWidgetItem(QIcon(pix), f"#{i}")

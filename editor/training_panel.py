@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from engine import worker as w
 
+from .canvas import rgb_qimage
 from .train_dialog import TrainingRequest
 
 GUI_PROGRESS_EVERY = 1
@@ -196,12 +197,6 @@ class TrainingController(QObject):
         self.finished.emit(outcome)
 
 
-def array_to_qimage(rgb: np.ndarray) -> QImage:
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, wd, _ = rgb.shape
-    return QImage(rgb.data, wd, h, 3 * wd, QImage.Format.Format_RGB888).copy()  # copy: own the pixels
-
-
 class LossPlot(QWidget):
     """Loss curves as QPainter polylines, each scaled to the common min..max of everything shown."""
 
@@ -329,7 +324,7 @@ class TrainingPanel(QWidget):
         from engine.oneshot.sample import grid
 
         sheet = grid(d["images"], min(4, len(d["images"])), d.get("masks"))
-        pix = QPixmap.fromImage(array_to_qimage(sheet))
+        pix = QPixmap.fromImage(rgb_qimage(sheet))
         side = max(self.preview.width(), 200)
         self.preview.setPixmap(pix.scaledToWidth(side, Qt.TransformationMode.FastTransformation))
         self.preview.setToolTip(f"EMA generator at iteration {d['iteration']} (fixed noise)")
