@@ -125,7 +125,8 @@ def fid_between(a: np.ndarray, b: np.ndarray) -> float:
     return frechet_distance(a, b)
 
 
-def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Path | None, seed: int = 0) -> dict:
+def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Path | None, seed: int = 0,
+                       extract: InceptionFeatures | None = None) -> dict:
     """Inception features of two independent sets of real crops (the frame scale of the model), of
     the flat-colour baseline on the first set, and the first set's label maps (the generator renders
     the same layouts). Model-independent, so cached."""
@@ -139,7 +140,7 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
         images, labels = sampler.sample(samples, unknown_index)
         return ((images + 1) * 127.5).round().clip(0, 255).astype(np.uint8).transpose(0, 2, 3, 1), labels
 
-    extract = InceptionFeatures()
+    extract = extract or InceptionFeatures()
     real_a, labels_a = crops(seed)
     real_b, _ = crops(seed + 1)
     flat = np.stack([_class_mean_colours(im, lab) for im, lab in zip(real_a, labels_a)])
@@ -153,13 +154,14 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
 def fid_eval(model, pairs, samples: int, cache: Path | None = None, generated: int | None = None, seed: int = 0) -> dict:
     """FID of `generated` images (rendered from the first real set's layouts) against the second real
     set; the same-size first real set and its flat-colour version give the floor and a weak baseline."""
-    real = real_crop_features(pairs, model.config.height, samples, model.config.unknown_index, cache, seed)
+    extract = InceptionFeatures()  # loaded once for the real crops (when not cached) and the generated images
+    real = real_crop_features(pairs, model.config.height, samples, model.config.unknown_index, cache, seed, extract)
     n = min(generated or samples, samples)
     rng = np.random.default_rng(seed + 2)
     fakes = np.stack([image_to_uint8(model.generate(lab.astype(np.int64),
                                                     rng.standard_normal(model.config.z_dim).astype(np.float32)))
                       for lab in real["labels_a"][:n]])
-    gen = InceptionFeatures()(fakes)
+    gen = extract(fakes)
     ref = real["real_b"]
     return {"reference_crops": samples, "compared_images": n, "generated": fid_between(gen, ref),
             "real_other_crops": fid_between(real["real_a"][:n], ref),
