@@ -24,6 +24,7 @@ PUBLIC_D_LAST_WIDTH = 64
 MAX_SIDE = 8192
 MAX_CLASSES = 4096
 MAX_CHANNELS = 4096
+UPSAMPLE_MODES = ("nearest", "bilinear")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class GeneratorConfig:
     spade_ks: int = 3
     param_free_norm: str = "batch"  # "batch" (syncbatch/batch in the public code) or "instance"
     noise_3d: bool = True  # False = the public `no_3dnoise` option: labels only
+    # x2 upsampling between the blocks. "nearest" is the public code's. "bilinear" is ours (the bundled
+    # light model): with nearest, the low-resolution maps' block edges reach the image as a grid of
+    # lines locked to the 8/16/32-pixel lattice, which a small model trained briefly never unlearns.
+    upsample: str = "nearest"
 
     @property
     def widths(self) -> list[int]:
@@ -135,6 +140,7 @@ class ModelConfig:
             (g.base_width >= 1 and g.spade_hidden >= 1, "generator widths must be >= 1"),
             (g.spade_ks % 2 == 1, "generator.spade_ks must be odd"),
             (g.param_free_norm in ("batch", "instance"), f"unknown param_free_norm {g.param_free_norm!r}"),
+            (g.upsample in UPSAMPLE_MODES, f"unknown upsample {g.upsample!r} (expected one of {', '.join(UPSAMPLE_MODES)})"),
             (self.height % SIZE_MULTIPLE == 0 and self.width % SIZE_MULTIPLE == 0 and self.height > 0
              and self.width > 0, f"height and width must be positive multiples of {SIZE_MULTIPLE}"),
             (self.height <= MAX_SIDE and self.width <= MAX_SIDE, f"height and width must be at most {MAX_SIDE}"),

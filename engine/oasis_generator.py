@@ -78,8 +78,14 @@ class OasisGenerator(nn.Module):
         for i, block in enumerate(self.body):
             x = block(x, cond)
             if i < last:
-                x = F.interpolate(x, scale_factor=2, mode="nearest")
+                x = upsample_x2(x, self.cfg.upsample)
         return torch.tanh(self.conv_img(F.leaky_relu(x, LRELU)))
+
+
+def upsample_x2(x: torch.Tensor, mode: str) -> torch.Tensor:
+    if mode == "bilinear":  # half-pixel centres (align_corners=False): no shift against the label map
+        return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    return F.interpolate(x, scale_factor=2, mode="nearest")
 
 
 def one_hot_labels(labels: torch.Tensor, num_classes: int, dtype=torch.float32) -> torch.Tensor:

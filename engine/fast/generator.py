@@ -3,7 +3,8 @@
 Every layer's activations of the last request are kept (`GeneratorState`). Given the pixels whose
 condition changed, each residual block recomputes only a rectangle: the change at its resolution
 widened by the SPADE halo (2), plus the block input's own dirty rectangle, widened by 1 per 3x3 conv;
-nearest upsampling doubles it. Convolutions are local and everything else is pointwise (BatchNorm uses
+nearest upsampling doubles it (bilinear doubles it and widens it by 1, reading the block output kept
+around it). Convolutions are local and everything else is pointwise (BatchNorm uses
 running statistics), so values outside the rectangles are unchanged and the result equals a full pass.
 Caveat that is inherent to the network, not to this code: the first feature map is H/32 x W/32 and its
 receptive field covers the whole image, so an edit that changes a pixel on the 32-pixel sampling grid
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import SIZE_MULTIPLE
-from ..oasis_generator import LRELU, OasisGenerator
+from ..oasis_generator import LRELU, OasisGenerator, upsample_x2
 from . import rects
 from .modulation import OUT, SpadeGroup, WindowPlan, noise_ids
 from .winograd import Conv
@@ -93,7 +94,9 @@ def _pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 
 class GeneratorState:
-    """Activations of the last request: block inputs, conv_0 outputs, last block output, image.
+    """Activations of the last request: block inputs, conv_0 outputs, last block output, image, and
+    for bilinear upsampling the other blocks' outputs too (an edit's upsampled rectangle reads a ring of
+    unchanged values around it).
 
     Kept in float32 whatever the convolutions run in: in bf16/fp16 modes only the convolution inputs
     and weights are rounded, the residual sums and the modulation stay float32 (bf16 everywhere
@@ -105,11 +108,14 @@ class GeneratorState:
         w = cfg.widths
         h0, w0 = height // SIZE_MULTIPLE, width // SIZE_MULTIPLE
         cl = torch.channels_last
-        self.x_in, self.dx0 = [], []
+        self.x_in, self.dx0, self.out_block = [], [], []
         for i in range(len(w) - 1):
             shape = (h0 << i, w0 << i)
             self.x_in.append(torch.empty(1, w[i], *shape, dtype=dtype, device=device, memory_format=cl).zero_())
             self.dx0.append(torch.empty(1, min(w[i], w[i + 1]), *shape, dtype=dtype, device=device, memory_format=cl).zero_())
+            if cfg.upsample != "nearest" and i < len(w) - 2:
+                self.out_block.append(torch.empty(1, w[i + 1], *shape, dtype=dtype, device=device,
+                                                  memory_format=cl).zero_())
         self.out_last = torch.empty(1, w[-1], height, width, dtype=dtype, device=device, memory_format=cl).zero_()
         self.image = torch.zeros(1, 3, height, width, dtype=torch.float32, device=device)
         self.valid = False
@@ -211,8 +217,7 @@ class FastGenerator:
             tokens_r = F.pad(tokens[::stride, ::stride], (2, 2, 2, 2), value=OUT)
             out, dirty = self._block(blk, state.x_in[i], state.dx0[i], base, tokens_r, noise_vecs, (rh, rw))
             if i < last:
-                dirty = rects.scale(dirty, 2)
-                _upsample_into(rects.crop(state.x_in[i + 1], dirty), out)
+                dirty = self._upsample(state, i, out, dirty, (rh, rw))
             else:
                 rects.crop(state.out_last, dirty).copy_(out)
         if dirty is not None:
@@ -224,6 +229,24 @@ class FastGenerator:
         state.valid = True
         # share of the per-block pixel work a full pass does (1.0 = full pass)
         return {"computed_fraction": computed / (height * width * len(self.blocks))}
+
+    def _upsample(self, state, i, out, dirty, shape):
+        """Write the upsampled block output into the next block's input; returns the rectangle written."""
+        if self.cfg.upsample == "nearest":
+            dirty = rects.scale(dirty, 2)
+            _upsample_into(rects.crop(state.x_in[i + 1], dirty), out)
+            return dirty
+        rh, rw = shape
+        rects.crop(state.out_block[i], dirty).copy_(out)
+        # an output pixel reads its two nearest inputs per axis: a change in [a, b) reaches [2a-1, 2b+1),
+        # computed from the inputs [a-1, b+1); the crop's clamped outer ring is cut away (except where
+        # it is the image border, where clamping is what the reference does)
+        src = rects.expand(dirty, 1, rh, rw)
+        dst = rects.expand(rects.scale(dirty, 2), 1, 2 * rh, 2 * rw)
+        up = upsample_x2(rects.crop(state.out_block[i], src), self.cfg.upsample)
+        r = rects.relative(dst, rects.scale(src, 2))
+        rects.crop(state.x_in[i + 1], dst).copy_(up[:, :, r[0]:r[1], r[2]:r[3]])
+        return dst
 
     def _block(self, blk, x_in, dx0, base, tokens_r, noise_vecs, shape):
         rh, rw = shape

@@ -18,12 +18,12 @@ from ..presets import default_palette, get_preset
 
 def random_model(preset: str = "ade20k", seed: int = 0, base_width: int | None = None,
                  height: int | None = None, width: int | None = None, semantic_nc: int | None = None,
-                 with_discriminator: bool = True, device: str = "cpu") -> OasisModel:
+                 with_discriminator: bool = True, device: str = "cpu", upsample: str = "nearest") -> OasisModel:
     """An OasisModel with PyTorch's default random init and random folded BatchNorm statistics."""
     p = get_preset(preset)
     nc = semantic_nc or p.semantic_nc
     h, w = height or p.height, width or p.width
-    gcfg = GeneratorConfig(semantic_nc=nc, base_width=base_width or 64)
+    gcfg = GeneratorConfig(semantic_nc=nc, base_width=base_width or 64, upsample=upsample)
     dcfg = DiscriminatorConfig(semantic_nc=nc) if with_discriminator else None
     names = tuple(p.class_names[:nc]) if nc <= p.semantic_nc else tuple(f"class {i}" for i in range(nc))
     cfg = ModelConfig(generator=gcfg, discriminator=dcfg, height=h, width=w, class_names=names,

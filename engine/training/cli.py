@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..config import UPSAMPLE_MODES
 from ..errors import InputError
 
 REPO_LANDSCAPES = Path(__file__).resolve().parents[2] / "resources" / "landscapes"
@@ -54,6 +55,10 @@ def _cmd_train(args) -> int:
         if args.colour_strength is not None:
             changed["augment"] = dataclasses.replace(spec.settings.augment, colour_strength=args.colour_strength)
         spec.settings = dataclasses.replace(spec.settings, **changed)
+        if args.upsample is not None and args.upsample != spec.arch.upsample:
+            # same weights, another upsampling: fine-tunes a nearest-upsampling run into a bilinear one
+            spec.arch = dataclasses.replace(spec.arch, upsample=args.upsample)
+            changed["upsample"] = args.upsample
     else:
         changed = {}
         if (run_dir / "checkpoint.safetensors").exists():
@@ -80,7 +85,10 @@ def _cmd_train(args) -> int:
         if args.asa:  # the ramp stays as created even if a resume changes --iterations
             overrides["asa_ramp_iters"] = overrides.get("iterations", TrainSettings.iterations)
         settings = TrainSettings(bf16=args.bf16, channels_last=args.channels_last, **overrides)
-        spec = RunSpec(args.config, PRESETS[args.config], names, palette, args.unknown_index, settings,
+        arch = PRESETS[args.config]
+        if args.upsample is not None:
+            arch = dataclasses.replace(arch, upsample=args.upsample)
+        spec = RunSpec(args.config, arch, names, palette, args.unknown_index, settings,
                        {"name": args.dataset_name, "photos": str(args.data), "labels": str(labels_dir),
                         "manifest": str(manifest) if manifest else None, "split": args.split})
     pairs = load_pairs(args.data, labels_dir, len(spec.class_names), manifest, args.split)
@@ -144,6 +152,8 @@ def register(sub) -> None:
     s.add_argument("--lr-g", type=float)
     s.add_argument("--lr-d", type=float)
     s.add_argument("--seed", type=int)
+    s.add_argument("--upsample", choices=UPSAMPLE_MODES,
+                   help="generator x2 upsampling (default: the preset's; with --resume, switches the run)")
     s.add_argument("--colour-strength", type=float, help="scale of the colour augmentation (1 = DiffAugment)")
     s.add_argument("--no-diffaug", action="store_true", help="no differentiable augmentation in front of D")
     s.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")

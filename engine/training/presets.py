@@ -22,10 +22,11 @@ class ArchPreset:
     d_last_width: int
     size: int  # model output size (a photo's short side maps to this)
     crop: int  # training crop side (<= size)
+    upsample: str = "nearest"  # the generator's x2 upsampling (GeneratorConfig.upsample)
 
     def generator(self, num_classes: int) -> GeneratorConfig:
         return GeneratorConfig(semantic_nc=num_classes, z_dim=self.z_dim, base_width=self.base_width,
-                               spade_hidden=self.spade_hidden)
+                               spade_hidden=self.spade_hidden, upsample=self.upsample)
 
     def discriminator(self, num_classes: int) -> DiscriminatorConfig:
         return DiscriminatorConfig(semantic_nc=num_classes, widths=tuple(self.d_widths), last_width=self.d_last_width)
@@ -33,6 +34,7 @@ class ArchPreset:
 
 PRESETS = {
     "public": ArchPreset(64, 128, 64, PUBLIC_D_WIDTHS, PUBLIC_D_LAST_WIDTH, 256, 256),
-    "light": ArchPreset(8, 16, 16, (3, 16, 32, 32, 64, 64, 128), 16, 256, 128),
+    # bilinear: the nearest-upsampling version drew a lattice-locked grid (docs/default-model.md)
+    "light": ArchPreset(8, 16, 16, (3, 16, 32, 32, 64, 64, 128), 16, 256, 128, "bilinear"),
     "tiny": ArchPreset(1, 4, 4, (3, 4, 4, 8, 8, 8, 8), 4, 64, 64),
 }

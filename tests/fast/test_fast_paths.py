@@ -76,7 +76,7 @@ def test_fast_segmentation_matches_public_code(fixture_model, image, expected):
     assert _rel(fast_bf16(torch.from_numpy(img)[None])[0].numpy(), want) <= FAST_REL_L2
 
 
-@pytest.mark.parametrize("option", [{"param_free_norm": "instance"}, {"noise_3d": False}])
+@pytest.mark.parametrize("option", [{"param_free_norm": "instance"}, {"noise_3d": False}, {"upsample": "bilinear"}])
 def test_generator_options(option):
     base = random_model("ade20k", seed=1, base_width=2, height=64, width=32, semantic_nc=7, with_discriminator=False)
     gcfg = GeneratorConfig(semantic_nc=7, base_width=2, **option)

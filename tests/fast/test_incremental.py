@@ -24,6 +24,13 @@ def small_model():
     return random_model("ade20k", seed=3, base_width=2, height=96, width=64, semantic_nc=9, with_discriminator=False)
 
 
+@pytest.fixture(scope="module")
+def bilinear_model():
+    """Our upsampling variant: its incremental pass reads a ring of kept block outputs around an edit."""
+    return random_model("ade20k", seed=4, base_width=2, height=96, width=64, semantic_nc=9, with_discriminator=False,
+                        upsample="bilinear")
+
+
 def _random_edit(rng, labels, noise, num_classes):
     h, w = labels.shape
     if rng.random() < 0.5:  # a rectangle anywhere, often touching a border
@@ -37,9 +44,10 @@ def _random_edit(rng, labels, noise, num_classes):
     return labels, resample_noise(noise, mask, int(rng.integers(1 << 30)))
 
 
-@pytest.mark.parametrize("precision", ["fp32", "auto"])
-def test_random_edits_match_full_regenerate(small_model, precision):
-    m = small_model
+@pytest.mark.parametrize("precision,model", [("fp32", "small_model"), ("auto", "small_model"),
+                                             ("fp32", "bilinear_model")])
+def test_random_edits_match_full_regenerate(request, precision, model):
+    m = request.getfixturevalue(model)
     h, w = m.config.height, m.config.width
     rng = np.random.default_rng(1)
     labels = scene_labels(h, w, m.config.num_classes, seed=2, regions=6)

@@ -68,6 +68,7 @@ CASES = {
     "model config wrong type": lambda t, m: (_generate(_labels(t), bf.edit_config(_cp(t, m), lambda c: c.update(class_names=5))), "config.json"),
     "model config absurd size": lambda t, m: (_generate(_labels(t), bf.edit_config(_cp(t, m), lambda c: c.update(height=10**9))), "config.json"),
     "model config negative classes": lambda t, m: (_generate(_labels(t), bf.edit_config(_cp(t, m), lambda c: c["generator"].update(semantic_nc=-3))), "config.json"),
+    "model config unknown upsample": lambda t, m: (_generate(_labels(t), bf.edit_config(_cp(t, m), lambda c: c["generator"].update(upsample="bicubic"))), "config.json"),
     "model weights NaN": lambda t, m: (_generate(_labels(t), bf.edit_weights(_cp(t, m), _nan_first)), "generator.safetensors"),
     "model weights wrong shape": lambda t, m: (_generate(_labels(t), bf.edit_weights(_cp(t, m), _reshape_first)), "generator.safetensors"),
     "model weights wrong dtype": lambda t, m: (_generate(_labels(t), bf.edit_weights(_cp(t, m), _half_first)), "generator.safetensors"),

@@ -40,12 +40,19 @@ def test_cli_trains_exports_and_the_model_loads(synthetic_data, tmp_path):
     assert json.loads((run / "state.json").read_text())["iteration"] == 4
     spec = json.loads((run / "run.json").read_text())  # a changed rate is used and recorded where it began
     assert spec["settings"]["lr_g"] == 3e-4 and spec["data"]["setting_changes"] == [{"iteration": 3, "lr_g": 3e-4}]
+    assert spec["arch"]["upsample"] == "nearest"  # the tiny preset's
+    # switching the generator's upsampling on a run keeps its weights and is recorded like a rate change
+    assert main(args[:-10] + ["--iterations", "5", "--resume", "--threads", "1", "--upsample", "bilinear"]) == 0
+    spec = json.loads((run / "run.json").read_text())
+    assert spec["arch"]["upsample"] == "bilinear"
+    assert spec["data"]["setting_changes"][-1] == {"iteration": 4, "upsample": "bilinear"}
 
     assert main(["export-oasis", "--run", str(run), "--out", str(model_dir)]) == 0
     model = load_model(model_dir)
     cfg = model.config
+    assert cfg.generator.upsample == "bilinear"
     assert cfg.class_names == ("unknown", "sky", "water", "grass") and cfg.unknown_index == 0
-    assert cfg.provenance["iterations"] == 4 and cfg.provenance["generator"] == "EMA"
+    assert cfg.provenance["iterations"] == 5 and cfg.provenance["generator"] == "EMA"
     labels = np.ones((64, 64), np.int64)
     image = model.generate(labels, global_noise(cfg.z_dim, 0))
     assert image.shape == (3, 64, 64) and np.isfinite(image).all()
