@@ -22,18 +22,22 @@ from ..api import global_noise, load_model
 from ..imagefiles import image_to_uint8, read_label_map, write_picture
 from .cli import REPO_LANDSCAPES
 from .data import BatchSampler, SamplerSettings, load_pairs
+from .lattice import lattice_report
 
 
-def painted_grid(model, painted_dir: Path, out: Path, seeds=(1, 2)) -> list[str]:
+def painted_grid(model, painted_dir: Path, out: Path, seeds=(1, 2)) -> dict:
+    """The painted layouts with one image per seed; also how lattice-locked their texture is."""
     palette = np.array(model.config.palette, np.uint8)
-    rows, names = [], []
+    rows, names, images, label_maps = [], [], [], []
     for path in sorted(Path(painted_dir).glob("*.png")):
         labels = read_label_map(path)
-        fakes = [image_to_uint8(model.generate(labels, global_noise(model.config.z_dim, s))) for s in seeds]
-        rows.append(np.concatenate([palette[labels], *fakes], axis=1))
+        fakes = [model.generate(labels, global_noise(model.config.z_dim, s)) for s in seeds]
+        rows.append(np.concatenate([palette[labels], *(image_to_uint8(f) for f in fakes)], axis=1))
         names.append(path.stem)
+        images += fakes
+        label_maps += [labels] * len(fakes)
     write_picture(out, np.concatenate(rows, axis=0))
-    return names
+    return {"layouts": names, **lattice_report(images, label_maps)}
 
 
 def _segment_photo(model, image: np.ndarray, labels: np.ndarray, size: int):

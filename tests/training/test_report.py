@@ -27,3 +27,21 @@ def test_painted_layouts_use_only_named_classes():
     assert len(maps) >= 5
     for m in maps.values():
         assert m.shape == (256, 256) and 0 not in np.unique(m)  # no unknown pixels in a painted layout
+
+
+def test_lattice_share_finds_a_16_pixel_grid_and_not_random_texture():
+    from engine.training.lattice import LATTICE, OFF_LATTICE, periodic_share
+
+    rng = np.random.default_rng(0)
+    labels = np.zeros((256, 256), np.int64)
+    labels[128:] = 1
+    texture = rng.standard_normal((256, 256))
+    yy, xx = np.mgrid[:256, :256]
+    grid = ((yy % 16 == 5) | (xx % 16 == 9)).astype(float) * 2.0  # lines every 16 pixels
+    noisy = periodic_share(texture, labels, LATTICE)
+    # chance level: 256 phase means per class fitted to ~20000 pixels each
+    assert 0.005 < noisy < 0.05 and abs(noisy - periodic_share(texture, labels, OFF_LATTICE)) < 0.02
+    plaid = periodic_share(texture + grid, labels, LATTICE)
+    # the lines carry a good part of the high-pass energy here; the off-lattice fit stays at chance
+    assert plaid > 0.2 and plaid > 4 * periodic_share(texture + grid, labels, OFF_LATTICE)
+    assert periodic_share(np.ones((3, 256, 256)), labels, LATTICE) == 0.0  # flat: no texture at all
