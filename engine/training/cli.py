@@ -39,6 +39,7 @@ def _data_paths(args) -> tuple[Path, Path, Path | None]:
 def _cmd_train(args) -> int:
     import torch
 
+    from .checkpoint import CHECKPOINT_FILE
     from .data import load_pairs
     from .presets import PRESETS
     from .settings import TrainSettings
@@ -94,6 +95,11 @@ def _cmd_train(args) -> int:
     pairs = load_pairs(args.data, labels_dir, len(spec.class_names), manifest, args.split)
     spec.data["photo_ids"] = [p.name for p in pairs]
     trainer = OasisTrainer(run_dir, spec, pairs)
+    if args.init_from is not None:
+        if args.resume:
+            raise InputError("--init-from starts a new run; it cannot be combined with --resume", args.init_from)
+        source = args.init_from / CHECKPOINT_FILE if args.init_from.is_dir() else args.init_from
+        spec.data["init_from"] = trainer.init_from(source)
     if args.resume:
         trainer.resume()
         if changed:  # recorded in run.json (written when training starts) at the iteration they start from
@@ -168,6 +174,8 @@ def register(sub) -> None:
     s.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this much wall time")
     s.add_argument("--log-every", type=int, default=10)
     s.add_argument("--resume", action="store_true")
+    s.add_argument("--init-from", type=Path, metavar="RUN_OR_CHECKPOINT",
+                   help="start a new run from another run's weights (same --config); fine-tuning")
     s.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("export-oasis", help="write a model folder from a training run (EMA generator + D)")

@@ -295,6 +295,19 @@ class OasisTrainer:
             for group in opt.param_groups:
                 group["lr"] = lr
 
+    def init_from(self, checkpoint: Path) -> dict:
+        """Start this (new) run from another run's networks: G, D, EMA and their Adam moments; the
+        iteration count, RNGs and any regulariser state start fresh, so a fine-tune of a trained model
+        (e.g. the bundled one, on your own photos, or with a regulariser) counts its own iterations."""
+        checkpoint = Path(checkpoint)
+        tensors, state = ckpt.read_checkpoint(checkpoint)
+        ckpt.restore_modules(tensors, {"G": self.G, "D": self.D, "EMA": self.EMA}, checkpoint)
+        ckpt.restore_optimizers(tensors, state, {"g": self.opt_g, "d": self.opt_d})
+        for opt, lr in ((self.opt_g, self.spec.settings.lr_g), (self.opt_d, self.spec.settings.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+        return {"checkpoint": str(checkpoint), "iteration": state["iteration"]}
+
     def write_samples(self) -> Path:
         out = self.run_dir / "samples" / f"iter_{self.iteration:06d}.png"
         if self._bn_fresh_at != self.iteration:

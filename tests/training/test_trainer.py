@@ -94,3 +94,25 @@ def test_checkpoint_has_no_pickle(synthetic_data, tmp_path):
     header = json.loads(data[8:8 + header_len])
     assert "state_json" in header["__metadata__"]
     assert all(v["dtype"] in ("F32", "I64", "U8") for k, v in header.items() if k != "__metadata__")
+
+
+def test_init_from_starts_a_new_run_from_trained_weights(synthetic_data, tmp_path, capsys):
+    source = _trainer(synthetic_data, tmp_path / "source", 2)
+    source.train()
+    tuned = _trainer(synthetic_data, tmp_path / "tuned", 1)
+    record = tuned.init_from(tmp_path / "source" / CHECKPOINT_FILE)
+    assert record["iteration"] == 2 and tuned.iteration == 0
+    for a, b in zip(source.EMA.state_dict().values(), tuned.EMA.state_dict().values()):
+        assert torch.equal(a, b)
+    for a, b in zip(source.D.parameters(), tuned.D.parameters()):
+        assert torch.equal(a, b)
+    tuned.train()  # and it trains on from there
+    assert tuned.iteration == 1
+
+    base = ["train-oasis", "--data", str(synthetic_data / "photos"), "--labels", str(synthetic_data / "labels"),
+            "--config", "tiny", "--iterations", "1", "--batch-size", "2", "--bn-batches", "2", "--threads", "1"]
+    assert main(base + ["--out", str(tmp_path / "cli"), "--init-from", str(tmp_path / "source")]) == 0
+    assert json.loads((tmp_path / "cli" / "run.json").read_text())["data"]["init_from"]["iteration"] == 2
+    # a run of another architecture is refused by name, in one line
+    assert main(base + ["--out", str(tmp_path / "x"), "--init-from", str(tmp_path / "source"), "--config", "light"]) == 2
+    assert "checkpoint.safetensors" in capsys.readouterr().err
