@@ -23,9 +23,9 @@ import torch
 from ..api import load_model
 from ..imagefiles import image_to_uint8, write_picture
 from .cli import REPO_LANDSCAPES
-from .data import BatchSampler, SamplerSettings, load_pairs
+from .data import load_pairs
 from .export import export_run
-from .report import fid_eval, painted_grid, real_crop_features
+from .report import InceptionFeatures, fid_eval, painted_grid, real_crop_features, sample_real_crops
 
 LAYOUTS = 20
 
@@ -43,8 +43,10 @@ def evaluate(run: Path, data: Path, grid: Path, samples: int, cache: Path | None
     model = load_model(model_dir)
     cfg = model.config
     pairs = load_pairs(data, REPO_LANDSCAPES / "labels", cfg.num_classes, REPO_LANDSCAPES / "manifest.json", "train")
-    fid = fid_eval(model, pairs, samples, cache, samples)
-    layouts = real_crop_features(pairs, cfg.height, samples, cfg.unknown_index, cache)["labels_a"][:LAYOUTS]
+    extract = InceptionFeatures()
+    real = real_crop_features(pairs, cfg.height, samples, cfg.unknown_index, cache, extract=extract)
+    fid = fid_eval(model, pairs, samples, generated=samples, real=real, extract=extract)
+    layouts = real["labels_a"][:LAYOUTS]
     rng = np.random.default_rng(7)
 
     def render(labels):
@@ -56,9 +58,7 @@ def evaluate(run: Path, data: Path, grid: Path, samples: int, cache: Path | None
     with torch.no_grad():
         fa, fb = perceptual.features(_to_tensor(first)), perceptual.features(_to_tensor(second))
         diversity = float(perceptual.distance(fa, torch.arange(LAYOUTS), fb, torch.arange(LAYOUTS)).mean())
-        sampler = BatchSampler(pairs, SamplerSettings(cfg.height, cfg.height, 0.9, 1.3, True, 0.0),
-                               np.random.default_rng(0))
-        reals, _ = sampler.sample(samples, cfg.unknown_index)
+        reals, _ = sample_real_crops(pairs, cfg.height, samples, cfg.unknown_index, seed=0)
         to_train = perceptual.nearest(_to_tensor(first), torch.from_numpy(reals).float())
     painted = painted_grid(model, REPO_LANDSCAPES / "painted", run / "painted.png")
     write_picture(grid, np.concatenate([np.concatenate(list(x[:8]), axis=1) for x in (first, second)], axis=0))

@@ -45,6 +45,8 @@ def _cmd_train(args) -> int:
     from .settings import TrainSettings
     from .trainer import OasisTrainer, RunSpec
 
+    if args.init_from is not None and args.resume:  # refused before any data is read
+        raise InputError("--init-from starts a new run; it cannot be combined with --resume", args.init_from)
     torch.set_num_threads(args.threads)
     labels_dir, classes_path, manifest = _data_paths(args)
     run_dir = args.out
@@ -96,8 +98,6 @@ def _cmd_train(args) -> int:
     spec.data["photo_ids"] = [p.name for p in pairs]
     trainer = OasisTrainer(run_dir, spec, pairs)
     if args.init_from is not None:
-        if args.resume:
-            raise InputError("--init-from starts a new run; it cannot be combined with --resume", args.init_from)
         source = args.init_from / CHECKPOINT_FILE if args.init_from.is_dir() else args.init_from
         spec.data["init_from"] = trainer.init_from(source)
     if args.resume:

@@ -129,6 +129,13 @@ def fid_between(a: np.ndarray, b: np.ndarray) -> float:
     return frechet_distance(a, b)
 
 
+def sample_real_crops(pairs, size: int, samples: int, unknown_index, seed: int):
+    """`samples` random size x size crops at the model's frame scale (random zoom, position, flip; no
+    copy-paste): float N x 3 x H x W in [-1, 1] and their label maps. Same seed, same crops."""
+    sampler = BatchSampler(pairs, SamplerSettings(size, size, 0.9, 1.3, True, 0.0), np.random.default_rng(seed))
+    return sampler.sample(samples, unknown_index)
+
+
 def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Path | None, seed: int = 0,
                        extract: InceptionFeatures | None = None) -> dict:
     """Inception features of two independent sets of real crops (the frame scale of the model), of
@@ -140,8 +147,7 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
                 return {k: z[k] for k in z.files}
 
     def crops(rng_seed):
-        sampler = BatchSampler(pairs, SamplerSettings(size, size, 0.9, 1.3, True, 0.0), np.random.default_rng(rng_seed))
-        images, labels = sampler.sample(samples, unknown_index)
+        images, labels = sample_real_crops(pairs, size, samples, unknown_index, rng_seed)
         return ((images + 1) * 127.5).round().clip(0, 255).astype(np.uint8).transpose(0, 2, 3, 1), labels
 
     extract = extract or InceptionFeatures()
@@ -155,11 +161,14 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
     return out
 
 
-def fid_eval(model, pairs, samples: int, cache: Path | None = None, generated: int | None = None, seed: int = 0) -> dict:
+def fid_eval(model, pairs, samples: int, cache: Path | None = None, generated: int | None = None, seed: int = 0,
+             real: dict | None = None, extract: InceptionFeatures | None = None) -> dict:
     """FID of `generated` images (rendered from the first real set's layouts) against the second real
-    set; the same-size first real set and its flat-colour version give the floor and a weak baseline."""
-    extract = InceptionFeatures()  # loaded once for the real crops (when not cached) and the generated images
-    real = real_crop_features(pairs, model.config.height, samples, model.config.unknown_index, cache, seed, extract)
+    set; the same-size first real set and its flat-colour version give the floor and a weak baseline.
+    `real` / `extract`: real_crop_features' result and the network, when the caller already has them."""
+    extract = extract or InceptionFeatures()  # one load for the real crops (when not cached) and the fakes
+    if real is None:
+        real = real_crop_features(pairs, model.config.height, samples, model.config.unknown_index, cache, seed, extract)
     n = min(generated or samples, samples)
     rng = np.random.default_rng(seed + 2)
     fakes = np.stack([image_to_uint8(model.generate(lab.astype(np.int64),

@@ -290,7 +290,10 @@ class OasisTrainer:
         self.np_rng.bit_generator.state = state["numpy_rng"]
         self.iteration, self.train_seconds = state["iteration"], state["train_seconds"]
         self.last_losses = state.get("last_losses", {})
-        # learning rates may have been changed for the continuation (recorded in run.json)
+        self._apply_learning_rates()  # may have been changed for the continuation (recorded in run.json)
+
+    def _apply_learning_rates(self) -> None:
+        """The run's rates over those restored with the Adam state (which carry the source run's)."""
         for opt, lr in ((self.opt_g, self.spec.settings.lr_g), (self.opt_d, self.spec.settings.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr
@@ -303,9 +306,7 @@ class OasisTrainer:
         tensors, state = ckpt.read_checkpoint(checkpoint)
         ckpt.restore_modules(tensors, {"G": self.G, "D": self.D, "EMA": self.EMA}, checkpoint)
         ckpt.restore_optimizers(tensors, state, {"g": self.opt_g, "d": self.opt_d})
-        for opt, lr in ((self.opt_g, self.spec.settings.lr_g), (self.opt_d, self.spec.settings.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr
+        self._apply_learning_rates()
         return {"checkpoint": str(checkpoint), "iteration": state["iteration"]}
 
     def write_samples(self) -> Path:

@@ -113,6 +113,9 @@ def test_init_from_starts_a_new_run_from_trained_weights(synthetic_data, tmp_pat
             "--config", "tiny", "--iterations", "1", "--batch-size", "2", "--bn-batches", "2", "--threads", "1"]
     assert main(base + ["--out", str(tmp_path / "cli"), "--init-from", str(tmp_path / "source")]) == 0
     assert json.loads((tmp_path / "cli" / "run.json").read_text())["data"]["init_from"]["iteration"] == 2
+    # --init-from starts a new run: with --resume it is refused, naming the source
+    assert main(base + ["--out", str(tmp_path / "cli"), "--init-from", str(tmp_path / "source"), "--resume"]) == 2
+    assert "cannot be combined with --resume" in capsys.readouterr().err
     # a run of another architecture is refused by name, in one line
     assert main(base + ["--out", str(tmp_path / "x"), "--init-from", str(tmp_path / "source"), "--config", "light"]) == 2
     assert "checkpoint.safetensors" in capsys.readouterr().err
