@@ -232,7 +232,7 @@ class OasisTrainer:
         """MixDL on G: N latents and their Dirichlet-mixed anchor, rendered with the batch's first label map
         (so the features differ only through the noise); KL(q || p) on the middle block's activations.
         Returns (c, the N+1 images for D's term, the loss)."""
-        s, n, zd = self.spec.settings, self.spec.settings.mixdl_latents, self.gcfg.z_dim
+        n, zd = self.spec.settings.mixdl_latents, self.gcfg.z_dim
         z = torch.randn(1, n, zd, generator=self.gen)
         c = dirichlet_coefficients(1, n, self.gen)
         allz = torch.cat([z[0], mixdl_anchor(z, c)])  # N + 1 global latents, the anchor last
