@@ -203,12 +203,14 @@ class CanvasWidget(QWidget):
         p.setPen(QPen(colours.frame, 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(self._panel_rect(0))
-        if self.tool is not None:
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # previews only; the data never is
-            self.tool.paint_overlay(p, self.to_view)
-            if self.tool.uses_brush and self._mouse is not None and not self._space:
-                brush_outline(p, self._mouse, self.session_brush_px())
-        p.end()
+        try:
+            if self.tool is not None:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # previews only; the data never is
+                self.tool.paint_overlay(p, self.to_view)
+                if self.tool.uses_brush and self._mouse is not None and not self._space:
+                    brush_outline(p, self._mouse, self.session_brush_px())
+        finally:
+            p.end()  # a painter left open by a failing preview crashes the next grab()
 
     def _draw_locks(self, p: QPainter, panel: int):
         if self._locked_img is not None and self.tool is not None and self.tool.edits_noise:

@@ -290,15 +290,16 @@ class PolygonTool(Tool):
     def paint_overlay(self, painter, to_view):
         if not self.points:
             return
-        pts = self.points + ([self._hover] if self._hover else [])
-        poly = QPolygonF([to_view(QPointF(x + 0.5, y + 0.5)) for x, y in pts])
+        pts = self.points + ([self._hover] if self._hover is not None else [])
+        corners = [to_view(QPointF(x + 0.5, y + 0.5)) for x, y in pts]
+        poly = QPolygonF(corners)
         colour = QColor(self.ctx.canvas.class_colour(self.ctx.state.current_class))
         colour.setAlpha(110)
         painter.setBrush(QBrush(colour))
         painter.setPen(QPen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine))
         painter.drawPolygon(poly)
         painter.setBrush(QColor(255, 255, 255))
-        for q in poly[:len(self.points)]:
+        for q in corners[:len(self.points)]:  # the hover point is no corner yet; QPolygonF cannot slice
             painter.drawEllipse(q, 3, 3)
 
 

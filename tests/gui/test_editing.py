@@ -181,3 +181,35 @@ def test_project_save_and_reopen_restores_identical_arrays(qtbot, window, tmp_pa
     assert_same(snapshot(w.session.doc), saved)
     assert_same(snapshot(load_project(tmp_path / "scene.oasisproj")), saved)
     assert w.session.stack.count() == 0
+
+
+def test_polygon_preview_paints_without_error_and_shows_corner_handles(qtbot, window):
+    """The preview used to slice a QPolygonF (TypeError on every repaint) and so never drew its handles."""
+    from PySide6.QtGui import QColor
+
+    w = window
+    w.select_tool("polygon")
+    w.state.set_class(7)
+    corners = [(8, 8), (50, 12), (30, 52)]
+    for x, y in corners:
+        _click(w, x, y)
+    assert len(w.canvas.tool.points) == 3
+    from PySide6.QtGui import QImage, QPainter
+
+    shot = QImage(w.canvas.size(), QImage.Format.Format_RGB32)
+    shot.fill(QColor(0, 0, 0))
+    painter = QPainter(shot)
+    try:
+        w.canvas.tool.paint_overlay(painter, w.canvas.to_view)  # what paintEvent calls on every repaint
+    finally:
+        painter.end()
+    for x, y in corners:
+        v = w.canvas.to_view(QPointF(x + 0.5, y + 0.5))
+        # a filled white disc of radius 3 sits on every corner: a pixel just off the corner is white
+        for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+            c = QColor(shot.pixel(int(round(v.x())) + dx, int(round(v.y())) + dy))
+            assert min(c.red(), c.green(), c.blue()) > 230, (x, y, dx, dy, c.getRgb())
+    with qtbot.captureExceptions() as exceptions:
+        w.canvas.grab()  # and the whole canvas paints with the preview on
+    assert not exceptions, exceptions
+    w.canvas.tool.cancel()
