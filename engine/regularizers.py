@@ -8,7 +8,8 @@
   covariance, handled in closed form by minimising an upper bound of the expected loss (ISDA-style):
   no extra forward passes.
 
-All functions are pure tensor code, usable by the OASIS and the one-shot trainers alike.
+All functions are pure tensor code, usable by the OASIS and the one-shot trainers alike; so are the
+feature tap, the regulariser state kept in checkpoints and ASA's ramp at the end.
 """
 
 from __future__ import annotations
@@ -123,3 +124,49 @@ def asa_ce_bound_logits(logits: torch.Tensor, target: torch.Tensor, weight: torc
     quad = torch.einsum("yjd,de,yje->yj", diff, cov, diff)  # K x K
     shift = quad[target]  # B x ... x K
     return logits + 0.5 * lam * shift.movedim(-1, 1)
+
+
+# -- state and hooks both trainers keep for the regularisers --------------------------------------------
+
+
+class FeatureTap:
+    """Keeps the input (or output) of a module's most recent call: D's features before its last layer,
+    or a generator block's activations, without changing the networks' forward code."""
+
+    def __init__(self, module: torch.nn.Module, output: bool = False):
+        self.value = None
+        if output:
+            module.register_forward_hook(lambda m, args, out: setattr(self, "value", out))
+        else:
+            module.register_forward_pre_hook(lambda m, args: setattr(self, "value", args[0]))
+
+
+class RegularizerState(torch.nn.Module):
+    """What the regularisers carry from one iteration to the next, saved in the checkpoint so a resumed
+    run continues exactly: MixDL's projection head of D's features and ASA's running covariances of
+    D's last-layer features for real and for fake samples (kept as buffers)."""
+
+    def __init__(self, proj_in: int = 0, proj_out: int = 0, cov_dim: int = 0):
+        super().__init__()
+        self.proj = torch.nn.Linear(proj_in, proj_out) if proj_out else None
+        self.groups = ("real", "fake") if cov_dim else ()
+        for g in self.groups:
+            self.register_buffer(f"{g}_count", torch.zeros((), dtype=torch.int64))
+            self.register_buffer(f"{g}_mean", torch.zeros(cov_dim))
+            self.register_buffer(f"{g}_cov", torch.zeros(cov_dim, cov_dim))
+
+    def update_covariance(self, group: str, feats: torch.Tensor) -> torch.Tensor:
+        """Fold feats (M x D) into the running estimate of `group`; returns the covariance (D x D)."""
+        running = OnlineCovariance(feats.shape[1])
+        running.load({"count": getattr(self, f"{group}_count"), "mean": getattr(self, f"{group}_mean"),
+                      "cov": getattr(self, f"{group}_cov")})
+        running.update(feats)
+        getattr(self, f"{group}_count").fill_(running.count)
+        getattr(self, f"{group}_mean").copy_(running.mean)
+        getattr(self, f"{group}_cov").copy_(running.cov)
+        return running.cov
+
+
+def asa_strength(asa: float, iteration: int, iterations: int) -> float:
+    """ASA's lambda, ramped up linearly over the run (as ISDA does): early features are meaningless."""
+    return asa * min(1.0, iteration / max(1, iterations))

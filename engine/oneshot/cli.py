@@ -109,7 +109,8 @@ def _sample(args) -> int:
 
 
 def _eval(args) -> int:
-    from .metrics import MissingMetricsDependency, evaluate_run
+    from ..perceptual import MissingMetricsDependency
+    from .metrics import evaluate_run
     try:
         metrics = evaluate_run(args.run, args.real, args.mask, n=args.n, unet_epochs=args.unet_epochs)
     except (OneShotInputError, MissingMetricsDependency) as e:

@@ -29,9 +29,8 @@ from .discriminator import Discriminator
 from .errors import OneShotInputError
 from .generator import Generator
 from .losses import adversarial_loss, class_weights, diversity_loss, straight_through_mask
-from ..regularizers import (adaptivemix_loss, asa_logistic_bound, dirichlet_coefficients, mix_pairs,
-                            mixdl_anchor, mixdl_kl)
-from ..training.losses import FeatureTap, RegularizerState, asa_strength
+from ..regularizers import (FeatureTap, RegularizerState, adaptivemix_loss, asa_logistic_bound, asa_strength,
+                            dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
 
 PREVIEW_SEED = 1234
 MIXDL_PROJECTION = 64  # output width of MixDL's linear projection head on D's features

@@ -35,7 +35,7 @@ def _to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def evaluate(run: Path, data: Path, grid: Path, samples: int, cache: Path | None) -> dict:
-    from ..oneshot.metrics import PerceptualDistance  # needs stlpips-pytorch (the metrics extra)
+    from ..perceptual import PerceptualDistance  # needs stlpips-pytorch (the metrics extra)
 
     model_dir = run / "model"
     if not model_dir.exists():

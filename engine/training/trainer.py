@@ -27,9 +27,9 @@ from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
 from .data import BatchSampler, SamplerSettings, TrainingPair
 from .ema import ema_decay_at, recollect_batchnorm, update_ema
-from ..regularizers import (adaptivemix_loss, asa_ce_bound_logits, dirichlet_coefficients, mix_pairs, mixdl_anchor,
-                            mixdl_kl)
-from .losses import FeatureTap, RegularizerState, asa_strength, labelmix_loss, labelmix_mask, n_plus_1_loss
+from ..regularizers import (FeatureTap, RegularizerState, adaptivemix_loss, asa_ce_bound_logits, asa_strength,
+                            dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
+from .losses import labelmix_loss, labelmix_mask, n_plus_1_loss
 from .presets import ArchPreset
 from .samples import write_sample_grid
 from .settings import TrainSettings
