@@ -20,6 +20,7 @@ from engine import worker as w
 from engine.imagefiles import image_to_uint8
 
 from .document import noise_ops
+from .document.locked_look import LockedLook, LookRequest
 from .document.commands import Compound, SetImage, diff_edit
 from .engine_client import EngineClient
 from .session import DocumentCommand, EditorSession
@@ -31,11 +32,13 @@ NOISE_AFFECTS_IMAGE = {"labels", "noise"}
 class GenerateTag:
     step: DocumentCommand | None  # the undo step this image belongs to (live mode), else None
     preview: bool = False  # a preview (blend slider drag): shown, but not an undo step
+    look: LookRequest | None = None  # what the result is composed with (locked regions keep their look)
 
 
 @dataclass(frozen=True)
 class VariationsTag:
     seeds: tuple
+    look: LookRequest | None = None
 
 
 class GenerationController(QObject):
@@ -53,8 +56,9 @@ class GenerationController(QObject):
         self._latest_variations = 0
         self._variation_locks = None  # the lock mask the variations were made with
         self._lent: dict[int, np.ndarray] = {}  # request id -> the noise map it reads (see LabelDocument)
+        self.look = LockedLook()  # every image shown is composed here: locked pixels keep their look
         session.doc.noise_lent = self._is_lent
-        session.documentReplaced.connect(lambda: setattr(session.doc, "noise_lent", self._is_lent))
+        session.documentReplaced.connect(self._on_document_replaced)
         for finished in (engine.generated, engine.superseded, engine.failed):
             finished.connect(lambda msg: self._lent.pop(msg.request_id, None))
         engine.generated.connect(self._on_generated)
@@ -72,6 +76,17 @@ class GenerationController(QObject):
             if on:
                 self.generate()
 
+    def _on_document_replaced(self) -> None:
+        doc = self.session.doc
+        doc.noise_lent = self._is_lent
+        self.look.clear()
+        if doc.image is not None:  # a loaded project's image shows its label map
+            self.look.remember(doc.image, doc.labels.copy())
+
+    def _look_request(self, labels: np.ndarray) -> LookRequest:
+        doc = self.session.doc
+        return self.look.request(labels, doc.locked, doc.image, doc.labels)
+
     def _is_lent(self, array: np.ndarray) -> bool:
         return any(a is array for a in self._lent.values())
 
@@ -85,7 +100,9 @@ class GenerationController(QObject):
         if not self.ready:
             return None
         doc = self.session.doc
-        rid = self.engine.submit(w.Generate(w.snapshot(doc.labels), doc.noise, self.precision, tag=GenerateTag(step, preview)))
+        labels = w.snapshot(doc.labels)
+        tag = GenerateTag(step, preview, self._look_request(labels))
+        rid = self.engine.submit(w.Generate(labels, doc.noise, self.precision, tag=tag))
         if not self.engine.worker.synchronous:
             self._lent[rid] = doc.noise
         self._latest_generate = rid
@@ -101,6 +118,8 @@ class GenerationController(QObject):
         if msg.request_id < self._latest_generate or not isinstance(msg.tag, GenerateTag):
             return
         image = image_to_uint8(msg.image)
+        if msg.tag.look is not None:
+            image = self.look.compose(image, msg.tag.look)
         step = msg.tag.step
         if msg.tag.preview:
             self.session.doc.image = image
@@ -120,14 +139,17 @@ class GenerationController(QObject):
         seeds = tuple(int(s) for s in self.session.rng.integers(0, 2**31 - 1, size=count))
         noises = tuple(noise_ops.reseeded_noise(doc, s) for s in seeds)
         self._variation_locks = doc.locked.copy()  # adopting reproduces exactly these noise maps
+        labels = w.snapshot(doc.labels)
         self._latest_variations = self.engine.submit(
-            w.GenerateBatch(w.snapshot(doc.labels), noises, self.precision, tag=VariationsTag(seeds)))
+            w.GenerateBatch(labels, noises, self.precision, tag=VariationsTag(seeds, self._look_request(labels))))
         return self._latest_variations
 
     def _on_batch(self, msg: w.BatchGenerated) -> None:
         if msg.request_id < self._latest_variations or not isinstance(msg.tag, VariationsTag):
             return
         images = [image_to_uint8(im) for im in msg.images]
+        if msg.tag.look is not None:
+            images = [self.look.compose(im, msg.tag.look) for im in images]
         self.variationsReady.emit(msg.tag.seeds[:len(images)], images)
 
     def adopt_variation(self, seed: int, image: np.ndarray) -> None:

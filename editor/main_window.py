@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
                               tip="Generate with the exact fp32 path that equals the public OASIS code "
                                   "(the default fast path differs by < 1%)")
         self.new_seed_action = a("New seed", lambda: self.noise.new_seed(), "fa5s.dice", "Ctrl+R",
-                                 tip="Random global seed (locked regions keep their noise)")
+                                 tip="Random global seed (locked regions keep their look)")
         self.fit_action = a("Fit to window", self.canvas.fit, "fa5s.expand", "Ctrl+0")
         self.zoom_in_action = a("Zoom in", lambda: self.canvas.zoom_by(1.25), "fa5s.search-plus", "Ctrl+=")
         self.zoom_out_action = a("Zoom out", lambda: self.canvas.zoom_by(0.8), "fa5s.search-minus", "Ctrl+-")

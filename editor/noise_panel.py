@@ -27,8 +27,17 @@ from .session import EditorSession
 from .tool_state import ToolState
 
 RESAMPLE_ONE, RESAMPLE_PIXEL, LOCK, UNLOCK, BLEND = (
-    "Resample (one vector)", "Resample (per pixel)", "Lock noise", "Unlock noise", "Select for blending")
+    "Resample (one vector)", "Resample (per pixel)", "Lock region", "Unlock region", "Select for blending")
 BRUSH_ACTIONS = (RESAMPLE_ONE, RESAMPLE_PIXEL, BLEND, LOCK, UNLOCK)
+ACTION_TIPS = {
+    RESAMPLE_ONE: "The brushed region gets one fresh noise vector: it restyles as one object",
+    RESAMPLE_PIXEL: "Every brushed pixel gets its own fresh noise vector: a more textured change",
+    BLEND: "The brushed region becomes the blend region (slider below)",
+    LOCK: "Locked pixels keep their noise and their look: a new seed, variations or edits elsewhere leave "
+          "them as they are (blended over a few pixels outside the lock). Repainting a locked pixel's "
+          "class regenerates it",
+    UNLOCK: "Brushed pixels are generated freely again",
+}
 MAX_SEED = 2**31 - 1
 
 
@@ -126,11 +135,13 @@ class NoisePanel(QWidget):
         self.noise, self.state = noise, state
         session = noise.session
         self.seed = QSpinBox(maximum=MAX_SEED, keyboardTracking=False)
-        self.seed.setToolTip("The global noise seed: the same seed gives the same image (outside locked regions)")
+        self.seed.setToolTip("The global noise seed: the same seed gives the same image (locked regions keep theirs)")
         new_seed = QPushButton(qta.icon("fa5s.dice"), "New seed")
-        new_seed.setToolTip("Draw a random seed: restyles everything that is not locked (Ctrl+R)")
+        new_seed.setToolTip("Draw a random seed: restyles everything that is not locked; locked regions keep their look (Ctrl+R)")
         self.action = QComboBox()
         self.action.addItems(BRUSH_ACTIONS)
+        for i, name in enumerate(BRUSH_ACTIONS):
+            self.action.setItemData(i, ACTION_TIPS[name], Qt.ItemDataRole.ToolTipRole)
         self.action.setToolTip("What the noise brush (N) does to the region you brush over")
         self.class_button = QPushButton(qta.icon("fa5s.random"), "Resample current class")
         self.class_button.setToolTip("New noise for every pixel of the current class (Shift: per pixel)")

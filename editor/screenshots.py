@@ -84,7 +84,7 @@ def main(argv=None) -> int:
 
     win.view_mode.setCurrentText(SIDE_BY_SIDE)
     win.select_tool("noise")
-    win.noise.brush_action = "Lock noise"
+    win.noise.brush_action = "Lock region"
     from .document import noise_ops
 
     win.session.push(noise_ops.set_lock(doc, painting.rectangle(doc.shape, (0, 0), (w - 1, h // 3)), True))

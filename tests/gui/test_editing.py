@@ -74,7 +74,7 @@ def test_undo_redo_of_every_kind_of_edit(qtbot, window, tmp_path):
         "polygon": with_tool("polygon", lambda: (w.state.set_class(7), _click(w, 2, 30), _click(w, 20, 40),
                                                  _click(w, 5, 60), _click(w, 5, 60, double=True))),
         "noise resample": with_tool("noise", lambda: drag(qtbot, w, [(10, 10), (20, 20)])),
-        "noise lock": with_tool("noise", lambda: (setattr(w.noise, "brush_action", "Lock noise"),
+        "noise lock": with_tool("noise", lambda: (setattr(w.noise, "brush_action", "Lock region"),
                                                   drag(qtbot, w, [(40, 40), (50, 50)]))),
         "reseed": lambda: w.noise.set_seed(77),
         "resample class": lambda: w.noise.resample_class(3),
@@ -164,7 +164,7 @@ def test_project_save_and_reopen_restores_identical_arrays(qtbot, window, tmp_pa
     w.select_tool("noise")
     w.noise.brush_action = "Resample (per pixel)"
     drag(qtbot, w, [(30, 30), (40, 35)])
-    w.noise.brush_action = "Lock noise"
+    w.noise.brush_action = "Lock region"
     drag(qtbot, w, [(5, 50), (10, 55)])
     w.noise.set_seed(4242)
     generate_and_wait(qtbot, w)
