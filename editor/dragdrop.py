@@ -4,7 +4,7 @@
   folder with config.json        -> open that model
   folder with opt.txt            -> import a public OASIS run (the import dialog, prefilled)
   *.oasisproj                    -> open the project
-  label map (labelme, CVAT, our indexed PNG + .classes.json, .npy, indexed PNG) -> import it
+  label map (labelme .json or PNG, CVAT, our indexed PNG + .classes.json, .npy, indexed PNG) -> import it
   colour picture whose colours are all model class colours -> import it as a colour-coded map
   any other picture              -> Photo to layout with that photo
 """
@@ -58,6 +58,12 @@ def classify_drop(path, model=None) -> DropAction:
         return DropAction("project", path)
     if suffix == ".npy":
         return DropAction("label_map", path, "indexed")
+    if suffix == ".json":
+        from engine.labelformats import is_labelme_json
+
+        if is_labelme_json(path):
+            return DropAction("label_map", path, "labelme_json")
+        return DropAction("none", path, "a .json file that is not a labelme annotation (no \"shapes\")")
     if suffix not in PHOTO_SUFFIXES:
         return DropAction("none", path, f"cannot open {suffix or 'files without suffix'} files")
     try:

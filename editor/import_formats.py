@@ -16,9 +16,10 @@ from .document import label_import
 from .document.commands import diff_edit
 from .document.ora_export import export_ora
 
+FORMAT_PATTERNS = {"indexed": "*.png *.npy", "labelme_json": "*.json"}  # others: pictures
 IMPORT_FILTERS = {  # file-dialog filter -> format
-    "Any label map, format detected (*.png *.npy *.bmp *.tif *.tiff)": "auto",
-    **{f"{text} (*.png *.npy)" if fmt == "indexed" else f"{text} (*.png *.bmp *.tif *.tiff)": fmt
+    "Any label map, format detected (*.png *.npy *.json *.bmp *.tif *.tiff)": "auto",
+    **{f"{text} ({FORMAT_PATTERNS.get(fmt, '*.png *.bmp *.tif *.tiff')})": fmt
        for fmt, text in label_import.FORMAT_LABELS.items()},
 }
 ORA_FILTER = "OpenRaster (*.ora)"

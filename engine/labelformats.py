@@ -1,4 +1,5 @@
-"""Label-map formats people already have: labelme, CVAT "Segmentation mask 1.1", colour-coded maps.
+"""Label-map formats people already have: labelme (its JSON and its PNG export), CVAT "Segmentation
+mask 1.1", colour-coded maps.
 
 Every reader returns `LabelFile(labels, class_names)` in the file's own class order; matching those
 names to a model's classes (case-insensitively) is a separate step, `match_classes`, so the editor can
@@ -88,6 +89,148 @@ def write_labelme(png: Path, lf: LabelFile, palette) -> None:
     png = Path(png)
     write_label_map(png, lf.labels, palette)
     atomic_write_text(png.parent / "label_names.txt", "\n".join(lf.class_names) + "\n")
+
+
+# -- labelme's own JSON --------------------------------------------------------------------------------
+# One file per picture: {"version", "flags", "shapes": [{"label", "points": [[x, y], ...], "group_id",
+# "shape_type", "flags"}, ...], "imagePath", "imageData" (base64 picture or null), "imageHeight",
+# "imageWidth"}. Points are in the picture's pixel coordinates. Shapes are painted in file order (a
+# later shape covers an earlier one); pixels under no shape get "_background_", labelme's index 0.
+
+LABELME_BACKGROUND = "_background_"
+LABELME_SHAPES = ("polygon", "rectangle", "circle", "line", "linestrip", "point")
+_MIN_POINTS = {"polygon": 3, "rectangle": 2, "circle": 2, "line": 2, "linestrip": 2, "point": 1}
+
+
+def labelme_stroke_px(height: int, width: int) -> int:
+    """Width of a line / radius of a point: labelme draws them as bare geometry, a label map needs area.
+    About 1/80 of the short side (5 px at 384, 14 px at 1080), at least 3 px."""
+    return max(3, round(min(height, width) / 80))
+
+
+def _labelme_picture_size(data: dict, path: Path) -> tuple[int, int]:
+    """(height, width) of the picture the shapes were drawn on: from the embedded or referenced picture,
+    checked against imageHeight/imageWidth; those alone are enough when the picture is not at hand."""
+    import base64
+    import binascii
+    import io
+
+    stated = None
+    if data.get("imageHeight") is not None and data.get("imageWidth") is not None:
+        try:
+            stated = (int(data["imageHeight"]), int(data["imageWidth"]))
+        except (TypeError, ValueError):
+            raise InputError("imageHeight / imageWidth are not numbers", path) from None
+    actual, source = None, None
+    try:
+        if data.get("imageData"):
+            source = "the embedded imageData"
+            raw = base64.b64decode(data["imageData"], validate=False)
+            with Image.open(io.BytesIO(raw)) as im:  # the header is enough for the size
+                actual = (im.height, im.width)
+        elif data.get("imagePath"):
+            picture = (path.parent / str(data["imagePath"])).resolve()
+            source = str(picture)
+            if picture.is_file():
+                with Image.open(picture) as im:
+                    actual = (im.height, im.width)
+    except (binascii.Error, OSError, ValueError, SyntaxError):
+        raise InputError(f"{source} is not a picture Pillow can read", path) from None
+    if actual is not None and stated is not None and actual != stated:
+        raise InputError(f"imageHeight x imageWidth is {stated[0]}x{stated[1]} but {source} is "
+                         f"{actual[0]}x{actual[1]}", path)
+    size = actual or stated
+    if size is None:
+        where = f"{source} is missing" if source else "imageData is empty and there is no imagePath"
+        raise InputError(f"no picture to take the size from: {where}, and imageHeight / imageWidth are not given",
+                         path)
+    if size[0] <= 0 or size[1] <= 0:
+        raise InputError(f"picture size {size[0]}x{size[1]}", path)
+    return size
+
+
+def _labelme_points(shape: dict, number: int, path: Path) -> list[tuple[float, float]]:
+    try:
+        points = [(float(x), float(y)) for x, y in shape["points"]]
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"shape {number} ({shape.get('label')!r}): 'points' must be a list of [x, y]", path) from None
+    need = _MIN_POINTS[shape["shape_type"]]
+    if len(points) < need:
+        raise InputError(f"shape {number} ({shape.get('label')!r}): a {shape['shape_type']} needs at least "
+                         f"{need} point(s), has {len(points)}", path)
+    return points
+
+
+def read_labelme_json(path: Path, stroke_px: int | None = None) -> LabelFile:
+    """labelme's annotation file -> LabelFile; class names are "_background_" then the shape labels in
+    the order they first occur. `stroke_px`: line width and point radius (default labelme_stroke_px)."""
+    import json
+
+    from PIL import ImageDraw
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except UnicodeDecodeError:
+        raise InputError("not a labelme JSON file (not UTF-8 text)", path) from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", path) from None
+    except OSError as e:
+        raise InputError(f"cannot read ({e.strerror or e})", path) from None
+    if not isinstance(data, dict) or not isinstance(data.get("shapes"), list):
+        raise InputError("not a labelme annotation: no 'shapes' list", path)
+    height, width = _labelme_picture_size(data, path)
+    stroke = labelme_stroke_px(height, width) if stroke_px is None else int(stroke_px)
+    names = [LABELME_BACKGROUND]
+    canvas = Image.new("I", (width, height), 0)  # 32-bit: any number of labels
+    draw = ImageDraw.Draw(canvas)
+    for number, shape in enumerate(data["shapes"], 1):
+        if not isinstance(shape, dict):
+            raise InputError(f"shape {number} is not an object", path)
+        kind = shape.get("shape_type") or "polygon"  # labelme 3 wrote polygons without a shape_type
+        if kind not in LABELME_SHAPES:
+            raise InputError(f"shape {number} ({shape.get('label')!r}) has shape_type {kind!r}; supported: "
+                             f"{', '.join(LABELME_SHAPES)}", path)
+        shape = {**shape, "shape_type": kind}
+        label = str(shape.get("label", "")).strip()
+        if not label:
+            raise InputError(f"shape {number} has no label", path)
+        if label not in names:
+            names.append(label)
+        value = names.index(label)
+        pts = _labelme_points(shape, number, path)
+        if kind == "polygon":
+            draw.polygon(pts, fill=value, outline=value)
+        elif kind == "rectangle":
+            (x0, y0), (x1, y1) = pts[0], pts[1]
+            draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=value)
+        elif kind == "circle":  # centre, then a point on the circle
+            (cx, cy), (px, py) = pts[0], pts[1]
+            r = ((px - cx) ** 2 + (py - cy) ** 2) ** 0.5
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=value)
+        elif kind in ("line", "linestrip"):
+            draw.line(pts, fill=value, width=stroke, joint="curve")
+            for x, y in (pts[0], pts[-1]):  # round caps
+                draw.ellipse((x - stroke / 2, y - stroke / 2, x + stroke / 2, y + stroke / 2), fill=value)
+        else:  # point
+            (x, y) = pts[0]
+            draw.ellipse((x - stroke, y - stroke, x + stroke, y + stroke), fill=value)
+    return LabelFile(np.asarray(canvas, dtype=np.int64), names)
+
+
+def is_labelme_json(path: Path) -> bool:
+    """A .json file that looks like a labelme annotation (a 'shapes' key near the start)."""
+    path = Path(path)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    return '"shapes"' in head
 
 
 # -- CVAT "Segmentation mask 1.1" ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reading label maps in the formats people already have, for a given model (no Qt).
 
 Formats (`detect_format` picks one from the file and what lies beside it):
+  labelme_json labelme's own annotation file (.json with shapes; the picture embedded or beside it)
   labelme      indexed PNG + label_names.txt / class_names.txt / labels.txt beside it
   cvat         CVAT "Segmentation mask 1.1": colour PNG + labelmap.txt beside it or one folder up
   classes_json our own: indexed PNG + <name>.classes.json (written by Save label map)
@@ -35,6 +36,7 @@ from .label_io import (
 
 PRESET_PALETTES = ("ade20k", "coco", "cityscapes")
 FORMAT_LABELS = {
+    "labelme_json": "labelme annotation (.json: polygons, rectangles, circles, lines, points)",
     "labelme": "labelme (indexed PNG + label_names.txt)",
     "cvat": "CVAT Segmentation mask 1.1 (PNG + labelmap.txt)",
     "classes_json": "OASIS Studio (indexed PNG + .classes.json)",
@@ -58,6 +60,8 @@ def detect_format(path: Path) -> str:
     path = Path(path)
     if path.suffix.lower() == ".npy":
         return "indexed"
+    if path.suffix.lower() == ".json":
+        return "labelme_json"  # the reader says so if it is not a labelme annotation
     if classes_json_path(path).is_file():
         return "classes_json"
     indexed = open_picture(path).mode in ("P", "L")  # header only; pixels are decoded by the reader
@@ -93,6 +97,8 @@ def read_classes_json(png: Path) -> lf.LabelFile:
 
 def read_label_file(path: Path, fmt: str, model: ModelReference) -> lf.LabelFile:
     path = Path(path)
+    if fmt == "labelme_json":
+        return lf.read_labelme_json(path)
     if fmt == "labelme":
         return lf.read_labelme(path)
     if fmt == "cvat":

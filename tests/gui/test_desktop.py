@@ -127,3 +127,32 @@ def test_drop_photo_opens_photo_to_layout_and_project_opens(desk, tmp_path):
     assert perform_drop(desk, tmp_path / "p.oasisproj").kind == "project"
     assert (desk.session.doc.labels[:10] == 4).all()
     assert desk.settings.recent_projects()[0] == str((tmp_path / "p.oasisproj").resolve())
+
+
+def test_labelme_json_goes_through_the_mapping_dialog(desk, tmp_path):
+    from editor.dialogs import ERRORS_SHOWN
+    from tests.desktop.test_labelme_json import shape, write_labelme_json
+
+    path = write_labelme_json(tmp_path / "street.json", [
+        shape("Class 4", [(0, 0), (63, 31)], "rectangle"),
+        shape("lamp post", [(32, 36), (32, 60)], "line"),
+    ], height=64, width=64)
+    dialogs = []
+
+    def review(mapping, name):  # what the dialog's combo box does, in the real dialog
+        dlg = ClassMappingDialog(mapping, desk.session.doc.model.palette, name, desk)
+        dialogs.append((name, sorted(dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount()))))
+        lamp = next(r.file_index for r in mapping.rows if r.file_name == "lamp post")
+        dlg.combos[lamp].setCurrentIndex(9)
+        return True
+
+    desk.label_imports.review = review
+    assert desk.label_imports.import_file(path)
+    assert dialogs == [("street.json", ["Class 4", "_background_", "lamp post  (no match)"])]
+    labels = desk.session.doc.labels
+    assert (labels[:31] == 4).all() and labels[50, 32] == 9 and labels[50, 10] == 0
+    # a broken one is refused with its name, and the document stays
+    (tmp_path / "broken.json").write_text("{\"shapes\": [")
+    assert not desk.label_imports.import_file(tmp_path / "broken.json")
+    assert "broken.json" in ERRORS_SHOWN[-1] and "not valid JSON" in ERRORS_SHOWN[-1]
+    assert (desk.session.doc.labels[:31] == 4).all()
