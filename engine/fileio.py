@@ -6,14 +6,16 @@ import os
 import tempfile
 from pathlib import Path
 
+PathLike = str | os.PathLike[str]
 
-def named_for(error: OSError, path: Path) -> OSError:
+
+def named_for(error: OSError, path: PathLike) -> OSError:
     """The same error naming the file the user asked for, not our hidden temporary sibling
     (`.image.png.x1y2.tmp: Permission denied` would send them looking for a file that never existed)."""
     return type(error)(error.errno, error.strerror or str(error), str(path))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,11 +38,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_save_safetensors(tensors: dict, path: Path, metadata: dict | None = None) -> None:
+def atomic_save_safetensors(tensors: dict, path: PathLike, metadata: dict | None = None) -> None:
     from safetensors.torch import save
 
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}

@@ -8,9 +8,9 @@ would have written for that configuration; spectral norm and BatchNorm are folde
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import torch
 

@@ -78,7 +78,7 @@ class PerceptualDistance:
     @torch.no_grad()
     def distance(self, fa: list[torch.Tensor], ia, fb: list[torch.Tensor], ib) -> torch.Tensor:
         total = 0
-        for layer, (a, b) in enumerate(zip(fa, fb)):
+        for layer, (a, b) in enumerate(zip(fa, fb, strict=True)):
             d = (a[ia] - b[ib]) ** 2
             total = total + self.model.lins[layer](d).mean((1, 2, 3))
         return total

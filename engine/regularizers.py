@@ -134,7 +134,7 @@ class FeatureTap:
     or a generator block's activations, without changing the networks' forward code."""
 
     def __init__(self, module: torch.nn.Module, output: bool = False):
-        self.value = None
+        self.value: torch.Tensor | None = None
         if output:
             module.register_forward_hook(lambda m, args, out: setattr(self, "value", out))
         else:

@@ -29,7 +29,8 @@ def _load_module(prefix: str, module: torch.nn.Module, tensors: dict) -> None:
     try:
         module.load_state_dict(sd, strict=True)
     except RuntimeError as e:
-        raise OneShotInputError(f"checkpoint does not match the {prefix} network ({str(e).splitlines()[0][:160]})") from None
+        first_line = str(e).splitlines()[0][:160]
+        raise OneShotInputError(f"checkpoint does not match the {prefix} network ({first_line})") from None
     for k, v in sd.items():
         if v.is_floating_point() and not torch.isfinite(v).all():
             raise OneShotInputError(f"checkpoint weight {prefix}.{k} contains NaN or infinite values")

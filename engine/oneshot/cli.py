@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("--diffaug-prob", type=float, help="probability of each differentiable augmentation (0 = off)")
     p.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")
     p.add_argument("--mixdl", action="store_true", help="MixDL distance learning (lambda_G 1000, lambda_D 1)")
-    p.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
+    p.add_argument("--asa", type=float, metavar="LAMBDA",
+                   help="ASA feature augmentation, lambda ramped up over the run")
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("sample-oneshot", help="generate samples from a one-shot run")

@@ -10,6 +10,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import fileio
 from .errors import OneShotInputError
@@ -21,7 +22,7 @@ D_BLOCKS_BY_G = {5: (6, 2), 6: (7, 3), 7: (7, 3), 8: (7, 4), 9: (8, 4)}
 MIN_G, MAX_G = 3, 9
 NOISE_RANGE = (3, 7)
 
-PRESETS = {
+PRESETS: dict[str, dict[str, Any]] = {
     # The thesis / public-code settings.
     "faithful": dict(max_size=330, batch_size=5, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
                      ema_decay=0.9999, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
@@ -59,7 +60,7 @@ def generator_geometry(height: int, width: int) -> tuple[int, tuple[int, int]]:
     is used (noise sides may then be < 3 or > 7).
     """
     lo, hi = NOISE_RANGE
-    best = None
+    best: tuple[int, int, tuple[int, int]] | None = None
     for g in range(MIN_G, MAX_G + 1):
         scale = 2 ** (g - 1)
         nh, nw = max(1, _round_half_up(height / scale)), max(1, _round_half_up(width / scale))
@@ -68,6 +69,7 @@ def generator_geometry(height: int, width: int) -> tuple[int, tuple[int, int]]:
         miss = sum(max(0, lo - n) + max(0, n - hi) for n in (nh, nw))
         if best is None or miss < best[0]:
             best = (miss, g, (nh, nw))
+    assert best is not None  # MIN_G..MAX_G is not empty
     return best[1], best[2]
 
 
@@ -150,7 +152,7 @@ class OneShotConfig:
         return json.dumps(dataclasses.asdict(self), indent=2)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "OneShotConfig":
+    def from_dict(cls, d: dict) -> OneShotConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:
@@ -165,7 +167,7 @@ class OneShotConfig:
         fileio.atomic_write_bytes(os.path.join(run_dir, "config.json"), self.to_json().encode())
 
     @classmethod
-    def load(cls, run_dir: str) -> "OneShotConfig":
+    def load(cls, run_dir: str) -> OneShotConfig:
         path = os.path.join(run_dir, "config.json")
         try:
             with open(path, encoding="utf-8") as f:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,7 +15,6 @@ from PIL import Image
 
 from ..errors import InputError
 from ..imagefiles import MAX_PIXELS, open_picture
-
 from .errors import OneShotInputError
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -37,7 +37,7 @@ class TrainingInputs:
 def _open(path: str) -> Image.Image:
     """engine.imagefiles.open_picture (pixel cap, truncated/corrupt files) with this module's error type."""
     try:
-        return open_picture(path)
+        return open_picture(Path(path))
     except InputError as e:
         raise OneShotInputError(str(e)) from None
 
@@ -141,7 +141,7 @@ def load_inputs(images: str, masks: str | None = None, max_frames: int = 100) ->
     else:
         paths, names, frames = [images], [os.path.splitext(os.path.basename(images))[0]], [read_image(images)]
     size = frames[0].shape[:2]
-    for p, f in zip(paths, frames):
+    for p, f in zip(paths, frames, strict=True):
         if f.shape[:2] != size:
             raise OneShotInputError(f"{p}: size {f.shape[1]}x{f.shape[0]} differs from "
                                     f"{size[1]}x{size[0]} of the first image")

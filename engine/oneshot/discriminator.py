@@ -97,12 +97,12 @@ class Discriminator(nn.Module):
         b, k, c = content.shape
         h = content.reshape(b * k, c)
         content_out = []
-        for block, head in zip(self.content_blocks, self.content_heads):
+        for block, head in zip(self.content_blocks, self.content_heads, strict=True):
             h = block(h)
             logits = head(h).reshape(b, k, -1)
             content_out.append(logits if masks is not None else logits.reshape(b, 1))
         layout_out = []
-        for block, head in zip(self.layout_blocks, self.layout_heads):
+        for block, head in zip(self.layout_blocks, self.layout_heads, strict=True):
             lay = block(lay)
             layout_out.append(head(lay))
         return DiscriminatorOutput(low, content_out, layout_out)

@@ -39,7 +39,7 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor) -> GeneratorOutput:
         x = self.noise_to_map(z)
         images, features = [], []
-        for block, to_rgb in zip(self.blocks, self.to_rgb):
+        for block, to_rgb in zip(self.blocks, self.to_rgb, strict=True):
             x = block(x)
             features.append(x)
             images.append(torch.tanh(to_rgb(x)))

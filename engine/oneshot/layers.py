@@ -7,9 +7,11 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 
-def sn_conv(cin: int, cout: int, kernel: int, bias: bool = True, sn: bool = True) -> nn.Module:
+def sn_conv(cin: int, cout: int, kernel: int, bias: bool = True, sn: bool = True) -> nn.Conv2d:
     conv = nn.Conv2d(cin, cout, kernel, padding=kernel // 2, bias=bias)
-    return spectral_norm(conv) if sn else conv
+    if sn:
+        spectral_norm(conv)  # parametrises the module in place; it stays a Conv2d
+    return conv
 
 
 def lrelu(x: torch.Tensor) -> torch.Tensor:

@@ -20,11 +20,19 @@ def class_weights(masks: torch.Tensor) -> torch.Tensor:
     return inv / inv.sum(1, keepdim=True).clamp(min=1e-12)
 
 
+def _total(terms) -> torch.Tensor:
+    """sum() of a non-empty sequence of tensors, in the same order (typed as a tensor, not as 0 | tensor)."""
+    total, *rest = terms
+    for t in rest:
+        total = total + t
+    return total
+
+
 def _map_bce(logit: torch.Tensor, real: bool) -> torch.Tensor:
     return F.softplus(-logit).mean() if real else F.softplus(logit).mean()
 
 
-def _content_ce(logits: torch.Tensor, as_real: bool, weights: torch.Tensor | None) -> torch.Tensor:
+def _content_ce(logits: torch.Tensor, as_real: bool, weights: torch.Tensor) -> torch.Tensor:
     """logits (B, N, N+1); real: object i -> class i weighted by alpha_i; fake: all -> class N."""
     logp = torch.log_softmax(logits.float(), dim=-1)
     n = logits.shape[1]
@@ -37,12 +45,12 @@ def _content_ce(logits: torch.Tensor, as_real: bool, weights: torch.Tensor | Non
 def adversarial_loss(out: DiscriminatorOutput, as_real: bool, num_blocks: int,
                      content_weights: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
     """Loss of a batch judged as real (as_real=True) or fake. content_weights (B, N) for OSMIS."""
-    low = sum(_map_bce(o.float(), as_real) for o in out.low)
+    low = _total([_map_bce(o.float(), as_real) for o in out.low])
     if content_weights is not None:
-        content = sum(_content_ce(o, as_real, content_weights) for o in out.content)
+        content = _total([_content_ce(o, as_real, content_weights) for o in out.content])
     else:
-        content = sum(_map_bce(o.float(), as_real) for o in out.content)
-    layout = sum(_map_bce(o.float(), as_real) for o in out.layout)
+        content = _total([_map_bce(o.float(), as_real) for o in out.content])
+    layout = _total([_map_bce(o.float(), as_real) for o in out.layout])
     total = (low + 0.5 * content + 0.5 * layout) / num_blocks
     return total, {"low": low.detach(), "content": content.detach(), "layout": layout.detach()}
 

@@ -28,7 +28,7 @@ class SmallUNet(nn.Module):
         for i, block in enumerate(self.down):
             x = block(x if i == 0 else F.max_pool2d(x, 2))
             skips.append(x)
-        for block, skip in zip(self.up, reversed(skips[:-1])):
+        for block, skip in zip(self.up, reversed(skips[:-1]), strict=True):
             x = F.interpolate(x, size=skip.shape[-2:], mode="nearest")
             x = block(torch.cat([x, skip], 1))
         return self.head(x)
@@ -68,6 +68,7 @@ def mask_alignment_miou(images: np.ndarray, masks: np.ndarray, real: np.ndarray,
     ry = F.one_hot(torch.from_numpy(real_mask.astype(np.int64)), classes).permute(2, 0, 1)[None].float()
     theta = sample_transforms(test_copies, 1.0, real.shape[0] / real.shape[1])
     (tx,), ty = apply_transforms(theta, [rx.expand(test_copies, -1, -1, -1)], ry.expand(test_copies, -1, -1, -1))
+    assert ty is not None  # masks in, masks out
     with torch.no_grad():
         pred = net(tx).argmax(1)
     return 100.0 * miou(pred, ty.argmax(1), classes)

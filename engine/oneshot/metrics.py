@@ -11,13 +11,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..frechet import frechet_distance
+from ..perceptual import PerceptualDistance, package_dir
 from .config import OneShotConfig
 from .data import load_inputs, resize_inputs
 from .diffaug import apply_transforms, sample_transforms
 from .mask_alignment import mask_alignment_miou
 from .sample import generate, load_generator
-from ..frechet import frechet_distance
-from ..perceptual import PerceptualDistance, package_dir
 
 INCEPTION_INPUT_RANGE = (-1.0, 0.9921875)  # the TF-ported InceptionV3's input range
 
@@ -84,6 +84,7 @@ def evaluate_run(run_dir: str, real_path: str, mask_path: str | None = None, n: 
         "pixel_diversity": float(fakes.std(0).mean()),
     }
     if mask_path is not None and "masks" in gen:
+        assert real_mask is not None  # read with the mask file
         metrics["mask_miou"] = mask_alignment_miou(
             gen["images"], gen["masks"], real_u8[0], real_mask[0], cfg.num_mask_channels,
             epochs=unet_epochs, seed=seed)

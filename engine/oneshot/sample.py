@@ -90,5 +90,5 @@ def write_grid(run_dir: str, path: str, count: int = 12, seed: int = 0, cols: in
     _, g, _ = load_generator(run_dir)
     result = generate(g, count, seed)
     sheet = Image.fromarray(grid(result["images"], cols, result.get("masks")))
-    sheet = sheet.resize((sheet.width * upscale, sheet.height * upscale), Image.NEAREST)
+    sheet = sheet.resize((sheet.width * upscale, sheet.height * upscale), Image.Resampling.NEAREST)
     sheet.save(path, quality=90)

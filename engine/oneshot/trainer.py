@@ -13,7 +13,7 @@ import contextlib
 import copy
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -21,6 +21,17 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save
 
 from .. import fileio
+from ..regularizers import (
+    FeatureTap,
+    RegularizerState,
+    adaptivemix_loss,
+    asa_logistic_bound,
+    asa_strength,
+    dirichlet_coefficients,
+    mix_pairs,
+    mixdl_anchor,
+    mixdl_kl,
+)
 from . import checkpoint as ckpt
 from .config import OneShotConfig
 from .data import load_inputs, resize_inputs
@@ -29,8 +40,6 @@ from .discriminator import Discriminator
 from .errors import OneShotInputError
 from .generator import Generator
 from .losses import adversarial_loss, class_weights, diversity_loss, straight_through_mask
-from ..regularizers import (FeatureTap, RegularizerState, adaptivemix_loss, asa_logistic_bound, asa_strength,
-                            dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
 
 PREVIEW_SEED = 1234
 MIXDL_PROJECTION = 64  # output width of MixDL's linear projection head on D's features
@@ -64,7 +73,9 @@ def build_models(cfg: OneShotConfig) -> tuple[Generator, Discriminator, Generato
     g, d = Generator(cfg), Discriminator(cfg)
     ema = copy.deepcopy(g).eval().requires_grad_(False)
     fmt = _memory_format(cfg)
-    return g.to(memory_format=fmt), d.to(memory_format=fmt), ema.to(memory_format=fmt)
+    # Module.to takes memory_format (torch's docs); its typed overloads leave it out.
+    return (g.to(memory_format=fmt), d.to(memory_format=fmt),  # type: ignore[call-overload]
+            ema.to(memory_format=fmt))  # type: ignore[call-overload]
 
 
 class OneShotTrainer:
@@ -106,7 +117,7 @@ class OneShotTrainer:
         width = cfg.d_channels[cfg.d_blocks] * (2 if cfg.use_masks else 1)
         per_sample = width * max(1, cfg.num_mask_channels)
         reg = RegularizerState(per_sample, MIXDL_PROJECTION if cfg.mixdl else 0, width if cfg.asa else 0)
-        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=cfg.lr_d, **adam) if cfg.mixdl else None
+        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=cfg.lr_d, **adam) if reg.proj is not None else None
         return reg, opt_p
 
     # -- pieces of an iteration -------------------------------------------------------------
@@ -137,7 +148,7 @@ class OneShotTrainer:
             out, fakes, fake_mask = self._generate()
             # -- discriminator: real and fake in one batch, FA on the real half only ----------
             theta = sample_transforms(2 * b, cfg.diffaug_prob, self.aspect)
-            scales = [torch.cat([r, f.detach()]) for r, f in zip(real, fakes)]
+            scales = [torch.cat([r, f.detach()]) for r, f in zip(real, fakes, strict=True)]
             masks = torch.cat([real_mask, fake_mask.detach()]) if real_mask is not None else None
             scales, masks = apply_transforms(theta, scales, masks)
             d_out = self.D(scales, masks, augment_first=b)
@@ -146,7 +157,8 @@ class OneShotTrainer:
             loss_real, parts_real = adversarial_loss(real_out, True, cfg.d_blocks, weights)
             loss_fake, parts_fake = adversarial_loss(fake_out, False, cfg.d_blocks, weights)
             loss_d = loss_real + loss_fake
-            reg_losses, anchors = {}, None
+            reg_losses: dict[str, torch.Tensor] = {}
+            anchors = None
             if self.reg is not None:
                 anchors = self._mixdl_anchors() if cfg.mixdl else None
                 loss_d = loss_d + self._d_regularizers(scales, masks, real_out, fake_out, fakes, fake_mask,
@@ -205,7 +217,9 @@ class OneShotTrainer:
         return mixdl_kl(fa, fz.unsqueeze(0).expand(len(c), *fz.shape), c)
 
     def _d_features(self, samples: int) -> torch.Tensor:
-        return self._d_feat.value.float().reshape(samples, -1)
+        value = self._d_feat.value
+        assert value is not None, "read after a forward pass of D"
+        return value.float().reshape(samples, -1)
 
     def _d_regularizers(self, scales, masks, real_out, fake_out, fakes, fake_mask, anchors, losses) -> torch.Tensor:
         """Extra discriminator terms; `scales`/`masks` are the augmented real+fake batch just judged."""
@@ -229,13 +243,13 @@ class OneShotTrainer:
             mix = lambda t: w * t + (1 - w) * t[partner]  # noqa: E731
             mixed = [first] + [mix(t) for t in reals[1:]]
             both_masks = torch.cat([masks[:b], mix(masks[:b])]) if masks is not None else None
-            self.D([torch.cat([r, m]) for r, m in zip(reals, mixed)], both_masks)
+            self.D([torch.cat([r, m]) for r, m in zip(reals, mixed, strict=True)], both_masks)
             feats = self._d_features(2 * b)
             losses["d_adaptivemix"] = adaptivemix_loss(feats[b:], feats[:b], partner, lam.float())
             total = total + cfg.adaptivemix * losses["d_adaptivemix"]
         if cfg.mixdl:  # D's projected features of anchor and batch fakes keep the latent mix weights
             c, _, anchor_scales, anchor_mask = anchors
-            both = [torch.cat([f.detach(), a.detach()]) for f, a in zip(fakes, anchor_scales)]
+            both = [torch.cat([f.detach(), a.detach()]) for f, a in zip(fakes, anchor_scales, strict=True)]
             both_masks = torch.cat([fake_mask.detach(), anchor_mask.detach()]) if fake_mask is not None else None
             self.D(both, both_masks)
             proj = self.reg.proj(self._d_features(b + len(c)))
@@ -248,9 +262,9 @@ class OneShotTrainer:
         decay = self.cfg.ema_decay
         if self.cfg.ema_warmup:
             decay = min(decay, (1.0 + self.iteration) / (10.0 + self.iteration))
-        ema_p = list(self.G_ema.parameters())
+        ema_p: list[torch.Tensor] = list(self.G_ema.parameters())
         torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - decay)
-        for eb, b in zip(self.G_ema.buffers(), self.G.buffers()):  # spectral-norm u, v
+        for eb, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):  # spectral-norm u, v
             eb.copy_(b)
 
     # -- persistence ---------------------------------------------------------------------------
@@ -294,7 +308,9 @@ def _effective_weight(module: torch.nn.Module) -> torch.Tensor:
     was_training = module.training
     module.eval()
     try:
-        return module.weight
+        weight = module.weight
+        assert isinstance(weight, torch.Tensor)
+        return weight
     finally:
         module.train(was_training)
 
@@ -320,6 +336,8 @@ def train(config: OneShotConfig | None, run_dir: str, should_stop: Callable[[], 
     os.makedirs(run_dir, exist_ok=True)
     if resume:
         config = OneShotConfig.load(run_dir)
+    if config is None:
+        raise OneShotInputError("train: no config (give one, or resume=True to read the run's own)")
     if iterations is not None:
         config.iterations = iterations
     cfg = config

@@ -103,3 +103,8 @@ def test_video_frames_are_sampled_evenly(tmp_path):
     inputs = load_inputs(path, max_frames=5)
     assert inputs.names == ["000000", "000005", "000010", "000014", "000019"]
     assert inputs.size == (16, 32)
+
+
+def test_a_new_run_without_a_config_is_refused_by_name(tmp_path):
+    with pytest.raises(OneShotInputError, match="no config"):
+        train(None, str(tmp_path))
