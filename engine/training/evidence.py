@@ -135,7 +135,7 @@ def evaluate_evidence(model, heldout, train, settings: EvidenceSettings = Eviden
                       perceptual=None, cache: Path | None = None) -> dict:
     """All numbers of the module docstring for one loaded model (`model` from engine.api.load_model)."""
     if perceptual is None:
-        from ..oneshot.metrics import PerceptualDistance  # needs stlpips-pytorch (the metrics extra)
+        from ..perceptual import PerceptualDistance  # needs stlpips-pytorch (the metrics extra)
 
         perceptual = PerceptualDistance()
     extract = extract or InceptionFeatures()
