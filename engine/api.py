@@ -8,7 +8,6 @@ Arrays in, arrays out (numpy), so callers never touch torch:
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +15,9 @@ import torch
 
 from .config import SIZE_MULTIPLE, ModelConfig
 from .errors import InputError
+from .fast.precision import check_precision
 from .model_folder import load_model_folder
 from .oasis_generator import make_condition
-
-PRECISIONS = ("fp32", "auto")
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -78,29 +76,19 @@ class OasisModel:
         return noise.astype(np.float32, copy=False)
 
     # -- inference -----------------------------------------------------------------------------
-    def _precision_context(self, precision: str):
-        if precision == "fp32":
-            return nullcontext()
-        if precision == "auto":
-            dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
-            return torch.autocast(self.device.type, dtype=dtype)
-        raise InputError(f"precision must be one of {PRECISIONS}, not {precision!r}")
-
     @torch.inference_mode()
     def generate(self, labels: np.ndarray, noise: np.ndarray, precision: str = "fp32") -> np.ndarray:
         labels = self.check_labels(labels)
         noise = self.check_noise(noise, labels.shape)
-        if precision != "fp32":  # fast paths (engine/fast): window-table SPADE, device dtype
+        if check_precision(precision) != "fp32":  # fast paths (engine/fast/precision.py decides the dtype)
             from .fast import hooks
 
-            self._precision_context(precision)  # validates the name
             return hooks.generate(self, torch.from_numpy(labels).to(self.device),
                                   torch.from_numpy(noise).to(self.device), precision)
         lab = torch.from_numpy(labels)[None].to(self.device)
         z = torch.from_numpy(noise)[None].to(self.device)
         cond = make_condition(lab, z, self.config.generator)
-        with self._precision_context(precision):
-            out = self.generator(cond)
+        out = self.generator(cond)
         return out[0].float().cpu().numpy()
 
     @torch.inference_mode()
@@ -113,13 +101,11 @@ class OasisModel:
         if image.shape[1] % SIZE_MULTIPLE or image.shape[2] % SIZE_MULTIPLE:
             raise InputError(f"image: size {image.shape[1]}x{image.shape[2]} is not a multiple of {SIZE_MULTIPLE}")
         x = torch.from_numpy(image)[None].to(self.device)
-        if precision != "fp32":
+        if check_precision(precision) != "fp32":
             from .fast import hooks
 
-            self._precision_context(precision)  # validates the name
             return hooks.segment_logits(self, x, precision)
-        with self._precision_context(precision):
-            logits = self.discriminator(x)
+        logits = self.discriminator(x)
         return logits[0].float().cpu().numpy()
 
     def labels_from_logits(self, logits: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
+from .fast.precision import PRECISIONS
 
 # Modules that add subcommands; a module that is missing (optional feature) is skipped.
 EXTENSIONS = ("engine.oneshot.cli", "engine.training.cli", "engine.fast.cli", "engine.datasets.cli")
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_)
         s.add_argument("--model", type=Path, required=True)
         s.add_argument("--out", type=Path, required=True)
-        s.add_argument("--precision", default="fp32", choices=["fp32", "auto"])
+        s.add_argument("--precision", default="fp32", choices=PRECISIONS)
         s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
         s.set_defaults(func=func)
         if name == "generate":

@@ -18,6 +18,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OASIS_STUDIO_RECOVERY_DIR", tempfile.mkdtemp(prefix="oasis-recovery-"))
 
 
+@pytest.fixture(params=[False, True], ids=["cpu-without-amx", "cpu-with-amx"])
+def amx_decision(request, monkeypatch):
+    """Runs a test under both branches of precision 'auto' on any CPU (bf16 runs everywhere, slowly
+    without AMX): OASIS_FORCE_AMX makes the CPU probe answer no / yes. The value is the dtype 'auto'
+    then means on a CPU."""
+    import torch
+
+    from engine.fast.precision import FORCE_AMX_ENV
+
+    monkeypatch.setenv(FORCE_AMX_ENV, "1" if request.param else "0")
+    return torch.bfloat16 if request.param else torch.float32
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """The fixture checkpoint imported into our format once per test session (EMA generator + D)."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from .precision import PRECISIONS
 
 
 def _cmd_bench(args) -> int:
@@ -48,7 +49,7 @@ def register(subparsers) -> None:
     s.add_argument("--random-weights", action="store_true", help="benchmark a random-weight model of the preset")
     s.add_argument("--channels-g", type=int, default=None, help="generator width for --random-weights (default 64)")
     s.add_argument("--repeat", type=int, default=3)
-    s.add_argument("--precision", default="auto", choices=["auto", "fp32"])
+    s.add_argument("--precision", default="auto", choices=PRECISIONS)
     s.add_argument("--device", default="cpu")
     s.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     s.add_argument("--seed", type=int, default=0)
