@@ -129,12 +129,5 @@ def perform_drop(window, path: Path) -> DropAction:
 
 
 def _import_run(window, run_dir: Path) -> None:
-    """The import dialog with the run folder filled in (the output folder still has to be chosen)."""
-    from PySide6.QtWidgets import QDialog
-
-    from .model_actions import ImportRunDialog
-
-    dlg = ImportRunDialog(window)
-    dlg.run_dir.setText(str(run_dir))
-    if dlg.exec() == QDialog.DialogCode.Accepted:
-        window.models.start_import(**dlg.arguments())
+    """The import dialog with the run folder filled in (and what its opt.txt tells)."""
+    window.models.ask_import(run_dir=run_dir)

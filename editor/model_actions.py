@@ -4,67 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QMenu,
-    QProgressDialog,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QMenu, QProgressDialog
 
 from engine import worker as w
 
-from .dialogs import choose_dir, ok_cancel_buttons, show_error
+from .dialogs import choose_dir, show_error
 from .engine_client import EngineClient
+from .import_run_dialog import ImportRunDialog
 
 RECENT_KEY = "models/recent"
 RECENT_COUNT = 8
-
-
-def _dir_row(parent, key: str, title: str) -> tuple[QWidget, QLineEdit]:
-    edit = QLineEdit()
-    btn = QPushButton("Browse…")
-    btn.clicked.connect(lambda: (d := choose_dir(parent, title, key)) and edit.setText(d))
-    row = QWidget()
-    lay = QHBoxLayout(row)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.addWidget(edit, 1)
-    lay.addWidget(btn)
-    return row, edit
-
-
-class ImportRunDialog(QDialog):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Import a public OASIS run")
-        run_row, self.run_dir = _dir_row(self, "oasis-run", "Run folder (with opt.txt and models/)")
-        out_row, self.out_dir = _dir_row(self, "models", "Folder for the converted model")
-        self.tag = QLineEdit("best")
-        self.generator = QComboBox()
-        self.generator.addItems(["ema", "g"])
-        self.height_px = QSpinBox(minimum=0, maximum=4096, singleStep=32, specialValueText="from preset")
-        self.width_px = QSpinBox(minimum=0, maximum=4096, singleStep=32, specialValueText="from preset")
-        form = QFormLayout(self)
-        form.addRow("Run folder", run_row)
-        form.addRow("Save model to", out_row)
-        form.addRow("Checkpoint tag", self.tag)
-        form.addRow("Generator weights", self.generator)
-        form.addRow("Height (custom datasets)", self.height_px)
-        form.addRow("Width (custom datasets)", self.width_px)
-        buttons = ok_cancel_buttons(self)
-        form.addRow(buttons)
-        self.resize(560, self.sizeHint().height())
-
-    def arguments(self) -> dict:
-        return dict(run_dir=Path(self.run_dir.text()), out_dir=Path(self.out_dir.text()), tag=self.tag.text() or "best",
-                    generator=self.generator.currentText(), height=self.height_px.value() or None,
-                    width=self.width_px.value() or None)
 
 
 class ModelActions(QObject):
@@ -74,7 +24,9 @@ class ModelActions(QObject):
         super().__init__(window)
         self.engine, self.window, self.device = engine, window, device
         self._import_id = 0
+        self._import_fields: dict | None = None  # what the import dialog held, to reopen it on failure
         self._progress: QProgressDialog | None = None
+        self.run_import_dialog = lambda dlg: dlg.exec() == QDialog.DialogCode.Accepted  # tests replace it
         engine.progress.connect(self._on_progress)
         engine.taskFinished.connect(self._on_task_finished)
         engine.failed.connect(self._on_failed)
@@ -109,13 +61,27 @@ class ModelActions(QObject):
             menu.addAction("(none yet)").setEnabled(False)
 
     # -- import ----------------------------------------------------------------------------------
-    def import_run(self):
+    def import_run(self) -> int | None:  # the menu action (a QAction passes `checked`; nothing else)
+        return self.ask_import()
+
+    def ask_import(self, run_dir=None, fields: dict | None = None, problem: str = "") -> int | None:
+        """The import dialog (run folder, or all fields, filled in); starts the import when accepted."""
         dlg = ImportRunDialog(self.window)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.start_import(**dlg.arguments())
+        if fields:
+            dlg.set_arguments(fields)
+        elif run_dir is not None:
+            dlg.run_dir.setText(str(run_dir))
+        if problem:
+            dlg.show_problem(problem)
+        if not self.run_import_dialog(dlg):
+            return None
+        fields = dlg.arguments()
+        rid = self.start_import(**fields)
+        self._import_fields = fields
+        return rid
 
     def start_import(self, **kwargs) -> int:
+        self._import_fields = None
         from engine.importer import import_oasis_run
 
         def task(ctx):
@@ -147,4 +113,9 @@ class ModelActions(QObject):
     def _on_failed(self, msg: w.Failed):
         if msg.request_id == self._import_id:
             self._close_progress()
-            show_error(self.window, "Import failed", msg.text, msg.details)
+            if self._import_fields is not None and not msg.details:  # bad input: back to the dialog, as filled
+                fields, self._import_fields = self._import_fields, None
+                self.window.statusBar().showMessage(f"Import failed: {msg.text}", 8000)
+                QTimer.singleShot(0, lambda: self.ask_import(fields=fields, problem=f"Import failed: {msg.text}"))
+            else:
+                show_error(self.window, "Import failed", msg.text, msg.details)

@@ -30,6 +30,12 @@ def _cmd_import(args) -> int:
         if not args.quiet:
             print(f"[{frac * 100:3.0f}%] {msg}", file=sys.stderr)
 
+    if args.height is None or args.width is None:
+        from .importer import summarize_run
+
+        if summarize_run(args.run_dir).preset is None:
+            raise InputError("a custom dataset (opt.txt's dataset_mode): give its resolution with --height and "
+                             "--width", Path(args.run_dir) / "opt.txt")
     out = import_oasis_run(args.run_dir, args.out, tag=args.tag, height=args.height, width=args.width,
                            generator=args.generator, class_names_file=args.classes, overwrite=args.overwrite,
                            progress=progress)

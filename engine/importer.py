@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .model_folder import save_model_folder
 from .oasis_discriminator import OasisDiscriminator
 from .oasis_generator import OasisGenerator
 from .opt_txt import opt_bool, opt_int, parse_opt_txt
-from .presets import default_palette, get_preset
+from .presets import DatasetPreset, default_palette, get_preset
 
 _G_SN_CONV = re.compile(r"^body\.\d+\.conv_[01s]\.weight$")
 _D_SN_CONV = re.compile(r"^body_(down|up)\.\d+\.(conv1\.\d|conv2\.\d|conv_s)\.weight$")
@@ -74,11 +75,57 @@ def _import_state(module: torch.nn.Module, public: dict, sn_conv: re.Pattern, sp
     return _convert(public, plan)
 
 
-def _class_names_from_file(path: Path, n: int) -> tuple:
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run folder says before any weights are read (the import dialog fills its fields from it)."""
+
+    dataset: str  # opt.txt's dataset_mode
+    preset: DatasetPreset | None  # None: a custom dataset, whose resolution and class names opt.txt lacks
+    tags: tuple  # checkpoint tags with a generator in models/ (best, latest, iteration numbers)
+    name: str = ""  # opt.txt's run name
+
+    @property
+    def height(self) -> int | None:
+        return self.preset.height if self.preset is not None else None
+
+    @property
+    def width(self) -> int | None:
+        return self.preset.width if self.preset is not None else None
+
+
+def summarize_run(run_dir: Path) -> RunSummary:
+    """Read opt.txt (and list models/) of a public OASIS run; raises InputError naming what is missing."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError("run folder not found", run_dir)
+    opts = parse_opt_txt(run_dir / "opt.txt")
+    dataset = opts.get("dataset_mode", "custom")
+    tags = set()
+    for pth in (run_dir / "models").glob("*.pth") if (run_dir / "models").is_dir() else ():
+        for suffix in ("_EMA", "_G"):
+            if pth.stem.endswith(suffix):
+                tags.add(pth.stem[: -len(suffix)])
+    order = {"best": 0, "latest": 1}
+    return RunSummary(dataset, get_preset(dataset),
+                      tuple(sorted(tags, key=lambda t: (order.get(t, 2), -int(t) if t.isdigit() else 0, t))),
+                      opts.get("name", ""))
+
+
+def read_class_names(path: Path) -> tuple:
+    """One class name per line (blank lines skipped), index 0 first."""
     try:
         lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except FileNotFoundError:
+        raise InputError("class names file not found", path) from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read class names ({e.__class__.__name__})", path) from None
+    if not lines:
+        raise InputError("class names file is empty (one name per line)", path)
+    return tuple(lines)
+
+
+def _class_names_from_file(path: Path, n: int) -> tuple:
+    lines = read_class_names(path)
     if len(lines) != n:
         raise InputError(f"has {len(lines)} class names, the checkpoint has {n} classes", path)
     return tuple(lines)
@@ -137,7 +184,8 @@ def import_oasis_run(run_dir: Path, out_dir: Path, tag: str = "best", height: in
         names, palette, unknown = preset.class_names, preset.palette, preset.unknown_index
     else:
         if height is None or width is None:
-            raise InputError(f"dataset_mode {dataset!r} is custom: give the resolution (--height and --width)", opt_path)
+            raise InputError(f"dataset_mode {dataset!r} is a custom dataset and opt.txt does not record its "
+                             f"resolution: the height and width must be given", opt_path)
         h, w = height, width
         names = (_class_names_from_file(class_names_file, semantic_nc) if class_names_file
                  else ("unknown",) + tuple(f"class {i}" for i in range(1, semantic_nc)))
