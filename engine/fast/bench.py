@@ -71,8 +71,8 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
     exact_img = model.generate(labels, z, "fp32")  # warm-up of both paths, and the references
     fast_img = model.generate(labels, z, precision)
     sessions = {p: GenerationSession(model, p) for p in dict.fromkeys(("fp32", precision))}
-    inc_errors = {p: [] for p in sessions}
-    for p, s in sessions.items():
+    inc_errors: dict[str, list[float]] = {p: [] for p in sessions}
+    for s in sessions.values():
         s.generate(labels, z)
     refs = {"label": model.generate(edited_labels, z, "fp32"), "noise": model.generate(labels, edited_noise, "fp32"),
             "pixel": model.generate(dab_labels, z, "fp32")}

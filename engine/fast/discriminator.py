@@ -70,7 +70,9 @@ class FastDiscriminator:
         self.down = [self._prep(b, dtype, device, winograd) for b in disc.body_down]
         self.up = [self._prep(b, dtype, device, winograd) for b in disc.body_up]
         last = disc.layer_up_last
-        self.last = (last.weight.detach()[:, :, 0, 0].T.to(device, dtype).contiguous(), last.bias.detach().to(device, dtype))
+        assert last.bias is not None  # OASIS's convolutions all have biases
+        self.last = (last.weight.detach()[:, :, 0, 0].T.to(device, dtype).contiguous(),
+                     last.bias.detach().to(device, dtype))
 
     @staticmethod
     def _prep(block, dtype, device, winograd) -> dict:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import SIZE_MULTIPLE
-from ..oasis_generator import LRELU, OasisGenerator, upsample_x2
+from ..oasis_generator import LRELU, OasisGenerator, SPADEResBlock, upsample_x2
 from . import rects
 from .modulation import OUT, SpadeGroup, WindowPlan, noise_ids
 from .winograd import Conv
@@ -112,7 +112,8 @@ class GeneratorState:
         for i in range(len(w) - 1):
             shape = (h0 << i, w0 << i)
             self.x_in.append(torch.empty(1, w[i], *shape, dtype=dtype, device=device, memory_format=cl).zero_())
-            self.dx0.append(torch.empty(1, min(w[i], w[i + 1]), *shape, dtype=dtype, device=device, memory_format=cl).zero_())
+            self.dx0.append(torch.empty(1, min(w[i], w[i + 1]), *shape, dtype=dtype, device=device,
+                                        memory_format=cl).zero_())
             if cfg.upsample != "nearest" and i < len(w) - 2:
                 self.out_block.append(torch.empty(1, w[i + 1], *shape, dtype=dtype, device=device,
                                                   memory_format=cl).zero_())
@@ -138,10 +139,14 @@ class FastGenerator:
         # one workspace for all fast generators (precisions) of a model, so one lock serialises them
         self.workspace = shared.setdefault(("workspace", str(device)), Workspace(device))
         self._run_lock = shared.setdefault(("run lock", str(device)), threading.Lock())
-        self.fc = (generator.fc.weight.detach().float().to(device), generator.fc.bias.detach().float().to(device))
-        self.conv_img = Conv(generator.conv_img, torch.float32, device, shared=shared)  # 3 outputs: cheap, keeps bf16 error down
+        fc_bias = generator.fc.bias
+        assert fc_bias is not None  # OASIS's convolutions all have biases
+        self.fc = (generator.fc.weight.detach().float().to(device), fc_bias.detach().float().to(device))
+        # 3 outputs: cheap in float32, and it keeps the bf16 error down
+        self.conv_img = Conv(generator.conv_img, torch.float32, device, shared=shared)
         self.blocks = []
         for blk in generator.body:
+            assert isinstance(blk, SPADEResBlock)
             spades = [blk.norm_0, blk.norm_1] + ([blk.norm_s] if blk.learned_shortcut else [])
             key = ("spade group", id(blk), str(device))
             if key not in shared:
@@ -162,6 +167,7 @@ class FastGenerator:
         h, w = labels.shape
         if self.z == 0:
             return labels, labels.new_zeros((1, 0), dtype=torch.float32)
+        assert noise is not None, "a model with 3-D noise needs its noise input"
         ids, vecs = noise_ids(noise, h, w)
         return labels + self.cfg.semantic_nc * ids, vecs
 
@@ -195,6 +201,7 @@ class FastGenerator:
         tokens, noise_vecs = self.tokens(labels, noise)
         computed = 0
         h0, w0 = height // SIZE_MULTIPLE, width // SIZE_MULTIPLE
+        dirty: rects.Rect | None
         if full:
             dirty = rects.full(h0, w0)
         else:
@@ -205,6 +212,7 @@ class FastGenerator:
         for i, blk in enumerate(self.blocks):
             rh, rw = h0 << i, w0 << i
             stride = SIZE_MULTIPLE >> i
+            cond_dirty: rects.Rect | None
             if full:
                 cond_dirty = rects.full(rh, rw)
             else:

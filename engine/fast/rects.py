@@ -5,9 +5,11 @@ None means "nothing". Rectangles are always clipped to the feature map they belo
 
 from __future__ import annotations
 
+from typing import overload
+
 import torch
 
-Rect = tuple  # (y0, y1, x0, x1)
+Rect = tuple[int, int, int, int]  # (y0, y1, x0, x1)
 
 
 def full(h: int, w: int) -> Rect:
@@ -22,14 +24,30 @@ def union(a: Rect | None, b: Rect | None) -> Rect | None:
     return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
 
 
+@overload
+def expand(r: Rect, k: int, h: int, w: int) -> Rect: ...
+@overload
+def expand(r: None, k: int, h: int, w: int) -> None: ...
+@overload
+def expand(r: Rect | None, k: int, h: int, w: int) -> Rect | None: ...
+
+
 def expand(r: Rect | None, k: int, h: int, w: int) -> Rect | None:
     if r is None:
         return None
     return (max(r[0] - k, 0), min(r[1] + k, h), max(r[2] - k, 0), min(r[3] + k, w))
 
 
+@overload
+def scale(r: Rect, f: int) -> Rect: ...
+@overload
+def scale(r: None, f: int) -> None: ...
+@overload
+def scale(r: Rect | None, f: int) -> Rect | None: ...
+
+
 def scale(r: Rect | None, f: int) -> Rect | None:
-    return None if r is None else tuple(v * f for v in r)
+    return None if r is None else (r[0] * f, r[1] * f, r[2] * f, r[3] * f)
 
 
 def area(r: Rect | None) -> int:

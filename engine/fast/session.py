@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from .generator import FastGenerator
+from .generator import FastGenerator, GeneratorState
 from .hooks import fast_generator
 
 # Above this changed fraction a full pass is as cheap as the incremental bookkeeping.
@@ -34,17 +34,17 @@ class GenerationSession:
 
     def reset(self) -> None:
         """Forget the cached activations; the next generate is a full pass."""
-        self._state = None
-        self._labels = None
-        self._noise = None
+        self._state: GeneratorState | None = None
+        self._labels: torch.Tensor | None = None
+        self._noise: torch.Tensor | None = None
 
     def _changed_pixels(self, labels: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor | None:
         """H x W bool of pixels whose condition differs from the last call, or None (full pass)."""
-        if self._state is None or self._state.size != tuple(labels.shape):
+        old_labels, old = self._labels, self._noise
+        if self._state is None or old_labels is None or old is None or self._state.size != tuple(labels.shape):
             return None
-        changed = labels != self._labels
+        changed = labels != old_labels
         if noise is not None and self._generator.z:
-            old = self._noise
             if noise.dim() == 1 and old.dim() == 1:
                 if not torch.equal(noise, old):
                     return None  # a new global z changes every pixel
@@ -65,10 +65,12 @@ class GenerationSession:
         dirty = 1.0 if changed is None else float(changed.float().mean())
         if changed is not None and (dirty > FULL_PASS_FRACTION or self._generator.instance_norm):
             changed = None  # instance norm has image-wide statistics: no local update possible
-        if changed is None and (self._state is None or self._state.size != tuple(lab.shape)):
-            self._state = self._generator.new_state(*lab.shape)
-        run = self._generator.run(lab, z, self._state, changed)
-        image = self._state.image[0].cpu().numpy().copy()
+        state = self._state
+        if changed is None and (state is None or state.size != tuple(lab.shape)):
+            state = self._state = self._generator.new_state(*lab.shape)
+        assert state is not None  # an incremental pass follows a full one
+        run = self._generator.run(lab, z, state, changed)
+        image = state.image[0].cpu().numpy().copy()
         self._labels, self._noise = lab, z
         self.last_stats = {"mode": "full" if changed is None else "incremental", "dirty_fraction": dirty,
                            "computed_fraction": run["computed_fraction"],

@@ -11,6 +11,7 @@ import torch
 
 from ..api import OasisModel
 from ..config import DiscriminatorConfig, GeneratorConfig, ModelConfig
+from ..errors import InputError
 from ..oasis_discriminator import OasisDiscriminator
 from ..oasis_generator import OasisGenerator
 from ..presets import default_palette, get_preset
@@ -21,6 +22,8 @@ def random_model(preset: str = "ade20k", seed: int = 0, base_width: int | None =
                  with_discriminator: bool = True, device: str = "cpu", upsample: str = "nearest") -> OasisModel:
     """An OasisModel with PyTorch's default random init and random folded BatchNorm statistics."""
     p = get_preset(preset)
+    if p is None:
+        raise InputError(f"unknown preset {preset!r}")
     nc = semantic_nc or p.semantic_nc
     h, w = height or p.height, width or p.width
     gcfg = GeneratorConfig(semantic_nc=nc, base_width=base_width or 64, upsample=upsample)
@@ -88,7 +91,7 @@ def paint(labels: np.ndarray, mask: np.ndarray, cls: int) -> np.ndarray:
 
 def resample_noise(noise: np.ndarray, mask: np.ndarray, seed: int) -> np.ndarray:
     """A (z, H, W) map whose masked pixels get a new z (one vector, as the editor's region resample)."""
-    z = noise.shape[0]
+    z: int = noise.shape[0]
     out = np.array(np.broadcast_to(noise[:, None, None], (z, *mask.shape)) if noise.ndim == 1 else noise)
     out[:, mask] = np.random.default_rng(seed).standard_normal(z).astype(np.float32)[:, None]
     return out

@@ -29,9 +29,9 @@ class WinogradConv3x3:
         w = weight.detach().to(torch.float64)
         bt, g, at = (_BT, _G, _AT) if output_tile == 4 else (_BT2, _G2, _AT2)
         self.m, self.alpha = len(at), len(bt)
-        g = torch.tensor(g, dtype=torch.float64)
+        g_t = torch.tensor(g, dtype=torch.float64)
         # transformed kernel, index (column frequency, row frequency) to match the input transform
-        u = torch.einsum("ak,oikl,bl->baio", g, w, g)
+        u = torch.einsum("ak,oikl,bl->baio", g_t, w, g_t)
         self.u = u.reshape(self.alpha ** 2, w.shape[1], w.shape[0]).to(device=device, dtype=torch.float32).contiguous()
         self.bias = None if bias is None else bias.detach().to(device=device, dtype=torch.float32)
         self.bt = torch.tensor(bt, dtype=torch.float32, device=device)
@@ -93,13 +93,13 @@ class Conv:
         cout, cin, kh, kw = conv.weight.shape
         self._conv, self._dtype, self._device = conv, dtype, device
         self._shared = {} if shared is None else shared
-        self._weight = None
+        self._weight: torch.Tensor | None = None
         self.bias = None if conv.bias is None else conv.bias.detach().to(device=device, dtype=dtype)
         self.pad = conv.weight.shape[-1] // 2
-        self._winograd_tile = None
+        self._winograd_tile: int | None = None
         if winograd and dtype == torch.float32 and (kh, kw) == (3, 3):
             self._winograd_tile = 4 if cin * cout <= WINOGRAD_F4_MAX_WEIGHTS else 2
-        self._winograd = None
+        self._winograd: WinogradConv3x3 | None = None
 
     @property
     def winograd(self) -> WinogradConv3x3 | None:
@@ -131,7 +131,9 @@ class Conv:
         pixels = x.shape[2] * x.shape[3]
         if self._winograd_tile is not None and pixels <= WINOGRAD_MAX_PIXELS:
             if self._winograd_tile == 4 or pixels >= F2_MIN_PIXELS:
-                return self.winograd(x)
+                winograd = self.winograd
+                assert winograd is not None  # a tile size was chosen
+                return winograd(x)
             if pixels <= IM2COL_MAX_PIXELS:
                 return self._im2col(x)
         return F.conv2d(x.to(self.weight.dtype), self.weight, self.bias, padding=self.pad).float()
