@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ import torch
 from .checkpoint_io import check_finite, check_state_against, read_safetensors
 from .config import ModelConfig
 from .errors import InputError
-from .fileio import atomic_save_safetensors, named_for
+from .fileio import atomic_save_safetensors, mode_for, named_for
 from .oasis_discriminator import OasisDiscriminator
 from .oasis_generator import OasisGenerator
 
@@ -66,10 +67,12 @@ def save_model_folder(folder: Path, cfg: ModelConfig, generator_state: dict, dis
         raise InputError("output folder exists and is not empty (choose another or allow overwrite)", folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
+        mode = mode_for(folder, 0o777)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     except OSError as e:
         raise named_for(e, folder) from e
     try:
+        os.chmod(tmp, mode)  # mkdtemp's 0700 would make the model folder private
         meta = {"format_version": str(cfg.format_version), "architecture": cfg.architecture}
         atomic_save_safetensors(generator_state, tmp / GENERATOR_FILE, meta)
         if discriminator_state is not None:
