@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from engine.api import load_model
+from engine.fast import inference
 from engine.imagefiles import image_to_uint8
 
 from .document.label_document import seed_noise_map
@@ -74,14 +75,14 @@ def main(argv=None) -> None:
         seam = (weights > 0) & (weights < 1)
         outside = ~locked & ~seam
         base_noise = seed_noise_map(z, h, w, 0)
-        before = image_to_uint8(model.generate(labels, base_noise, args.precision))
+        before = image_to_uint8(inference.generate(model, labels, base_noise, args.precision))
         rows = []
         for seed in range(1, args.seeds + 1):
             free = seed_noise_map(z, h, w, seed)
             noise = free.copy()
             noise[:, locked] = base_noise[:, locked]
-            raw = image_to_uint8(model.generate(labels, noise, args.precision))
-            unlocked = image_to_uint8(model.generate(labels, free, args.precision))
+            raw = image_to_uint8(inference.generate(model, labels, noise, args.precision))
+            unlocked = image_to_uint8(inference.generate(model, labels, free, args.precision))
             look = LockedLook()
             look.remember(before, labels)
             kept = look.compose(raw, look.request(labels, locked, before, labels))

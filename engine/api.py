@@ -4,6 +4,9 @@ Arrays in, arrays out (numpy), so callers never touch torch:
 - labels: H x W integer class indices, H and W multiples of 32
 - noise: (z_dim,) global or (z_dim, H, W) spatial, float32
 - images: 3 x H x W float32 in [-1, 1]
+
+OasisModel runs the reference modules: exactly what the public code computes. The fast paths and the
+precisions ('auto' and the rest) live above this layer, in engine/fast (`engine.fast.inference`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import torch
 
 from .config import SIZE_MULTIPLE, ModelConfig
 from .errors import InputError
-from .fast.precision import check_precision
 from .model_folder import load_model_folder
 from .oasis_generator import make_condition
 
@@ -76,23 +78,8 @@ class OasisModel:
         return noise.astype(np.float32, copy=False)
 
     # -- inference -----------------------------------------------------------------------------
-    @torch.inference_mode()
-    def generate(self, labels: np.ndarray, noise: np.ndarray, precision: str = "fp32") -> np.ndarray:
-        labels = self.check_labels(labels)
-        noise = self.check_noise(noise, labels.shape)
-        if check_precision(precision) != "fp32":  # fast paths (engine/fast/precision.py decides the dtype)
-            from .fast import hooks
-
-            return hooks.generate(self, torch.from_numpy(labels).to(self.device),
-                                  torch.from_numpy(noise).to(self.device), precision)
-        lab = torch.from_numpy(labels)[None].to(self.device)
-        z = torch.from_numpy(noise)[None].to(self.device)
-        cond = make_condition(lab, z, self.config.generator)
-        out = self.generator(cond)
-        return out[0].float().cpu().numpy()
-
-    @torch.inference_mode()
-    def segment_logits(self, image: np.ndarray, precision: str = "fp32") -> np.ndarray:
+    def check_image(self, image: np.ndarray) -> np.ndarray:
+        """A photo to segment: 3 x H x W float32, sides multiples of SIZE_MULTIPLE, and a D to do it."""
         if self.discriminator is None:
             raise InputError("this model has no discriminator, so it cannot turn photos into label maps")
         image = np.asarray(image, dtype=np.float32)
@@ -100,11 +87,22 @@ class OasisModel:
             raise InputError(f"image: expected 3 x H x W, got shape {image.shape}")
         if image.shape[1] % SIZE_MULTIPLE or image.shape[2] % SIZE_MULTIPLE:
             raise InputError(f"image: size {image.shape[1]}x{image.shape[2]} is not a multiple of {SIZE_MULTIPLE}")
-        x = torch.from_numpy(image)[None].to(self.device)
-        if check_precision(precision) != "fp32":
-            from .fast import hooks
+        return image
 
-            return hooks.segment_logits(self, x, precision)
+    @torch.inference_mode()
+    def generate(self, labels: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        labels = self.check_labels(labels)
+        noise = self.check_noise(noise, labels.shape)
+        lab = torch.from_numpy(labels)[None].to(self.device)
+        z = torch.from_numpy(noise)[None].to(self.device)
+        cond = make_condition(lab, z, self.config.generator)
+        out = self.generator(cond)
+        return out[0].float().cpu().numpy()
+
+    @torch.inference_mode()
+    def segment_logits(self, image: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(self.check_image(image))[None].to(self.device)
+        assert self.discriminator is not None  # check_image refuses a model without one
         logits = self.discriminator(x)
         return logits[0].float().cpu().numpy()
 
@@ -115,8 +113,8 @@ class OasisModel:
             class_scores[self.config.unknown_index] = -np.inf
         return class_scores.argmax(axis=0).astype(np.int64)
 
-    def segment(self, image: np.ndarray, precision: str = "fp32") -> tuple[np.ndarray, np.ndarray]:
-        logits = self.segment_logits(image, precision)
+    def segment(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        logits = self.segment_logits(image)
         return self.labels_from_logits(logits), logits
 
 

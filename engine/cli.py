@@ -62,7 +62,9 @@ def _cmd_generate(args) -> int:
         noise = model.check_noise(raw_noise, labels.shape, source=str(args.noise))
     else:
         noise = global_noise(model.config.z_dim, args.seed)
-    image = model.generate(labels, noise, precision=args.precision)
+    from .fast import inference
+
+    image = inference.generate(model, labels, noise, args.precision)
     suffix = args.out.suffix.lower()
     if suffix == ".npy":
         write_npy(args.out, image.astype("float32"))
@@ -88,7 +90,9 @@ def _cmd_segment(args) -> int:
                              args.image)
     else:
         image = picture_to_model_input(read_picture(args.image), cfg.height, cfg.width)
-    labels, logits = model.segment(image, precision=args.precision)
+    from .fast import inference
+
+    labels, logits = inference.segment(model, image, args.precision)
     if args.out.suffix.lower() != ".png":
         raise InputError("output label map must end in .png", args.out)
     write_label_map(args.out, labels, cfg.palette)

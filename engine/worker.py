@@ -371,13 +371,15 @@ class EngineWorker:
             image = self._session(model, request.precision).generate(request.labels, request.noise)
             return Generated(rid, image, request.tag, time.perf_counter() - t0)
         if isinstance(request, GenerateBatch):
+            from .fast import inference
+
             model = self._require_model()
             t0 = time.perf_counter()
             images = []
             for i, noise in enumerate(request.noises):
                 if self._is_stale(_Entry(rid, request)):
                     break  # superseded: stop early, the result would be dropped anyway
-                images.append(model.generate(request.labels, noise, precision=request.precision))
+                images.append(inference.generate(model, request.labels, noise, request.precision))
                 self._emit(Progress(rid, (i + 1) / len(request.noises), f"variation {i + 1}/{len(request.noises)}"))
             return BatchGenerated(rid, tuple(images), request.tag, time.perf_counter() - t0)
         if isinstance(request, Segment):

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import torch
 
+from . import inference
 from .precision import compute_dtype
 from .session import GenerationSession
 from .synthetic import paint, resample_noise, scene_labels, stroke_mask
@@ -68,21 +69,21 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
     series = _Series()
     load_before = os.getloadavg()
 
-    exact_img = model.generate(labels, z, "fp32")  # warm-up of both paths, and the references
-    fast_img = model.generate(labels, z, precision)
+    exact_img = model.generate(labels, z)  # warm-up of both paths, and the references
+    fast_img = inference.generate(model, labels, z, precision)
     sessions = {p: GenerationSession(model, p) for p in dict.fromkeys(("fp32", precision))}
     inc_errors: dict[str, list[float]] = {p: [] for p in sessions}
     for s in sessions.values():
         s.generate(labels, z)
-    refs = {"label": model.generate(edited_labels, z, "fp32"), "noise": model.generate(labels, edited_noise, "fp32"),
-            "pixel": model.generate(dab_labels, z, "fp32")}
+    refs = {"label": model.generate(edited_labels, z), "noise": model.generate(labels, edited_noise),
+            "pixel": model.generate(dab_labels, z)}
     stats = {}
     for _ in range(repeat):
-        _, wt, ct = _timed(lambda: model.generate(labels, z, "fp32"))
+        _, wt, ct = _timed(lambda: model.generate(labels, z))
         series.add("generate_exact_fp32", wt, ct)
-        _, wt, ct = _timed(lambda: model.generate(labels, z, precision))
+        _, wt, ct = _timed(lambda: inference.generate(model, labels, z, precision))
         series.add("generate_fast_full", wt, ct)
-        _, wt, ct = _timed(lambda: model.generate(labels, iid_noise, precision))
+        _, wt, ct = _timed(lambda: inference.generate(model, labels, iid_noise, precision))
         series.add("generate_fast_full_iid_noise", wt, ct)
         for p, s in sessions.items():
             for kind, (lab2, z2) in (("label", (edited_labels, z)), ("noise", (labels, edited_noise)),
@@ -94,15 +95,15 @@ def run_benchmark(model, repeat: int = 3, precision: str = "auto", edit_fraction
                 s.generate(labels, z)  # and back: another incremental edit of the same size
     seg = {}
     if model.can_segment:
-        model.segment_logits(exact_img, "fp32")  # warm-up (the first fast call builds the fast D)
-        model.segment_logits(exact_img, precision)
+        model.segment_logits(exact_img)  # warm-up (the first fast call builds the fast D)
+        inference.segment_logits(model, exact_img, precision)
         for _ in range(repeat):
-            _, wt, ct = _timed(lambda: model.segment_logits(exact_img, "fp32"))
+            _, wt, ct = _timed(lambda: model.segment_logits(exact_img))
             series.add("segment_exact_fp32", wt, ct)
-            _, wt, ct = _timed(lambda: model.segment_logits(exact_img, precision))
+            _, wt, ct = _timed(lambda: inference.segment_logits(model, exact_img, precision))
             series.add("segment_fast", wt, ct)
-        ref_logits = model.segment_logits(exact_img, "fp32")
-        fast_logits = model.segment_logits(exact_img, precision)
+        ref_logits = model.segment_logits(exact_img)
+        fast_logits = inference.segment_logits(model, exact_img, precision)
         seg = {"segment_fast_rel_l2": _rel(fast_logits, ref_logits),
                "segment_fast_label_agreement": float((model.labels_from_logits(fast_logits)
                                                       == model.labels_from_logits(ref_logits)).mean())}

@@ -15,6 +15,7 @@ import torch
 
 from engine.api import OasisModel, load_model
 from engine.config import GeneratorConfig
+from engine.fast import inference
 from engine.fast.bench import cpu_model
 from engine.fast.session import GenerationSession
 from engine.fast.synthetic import random_model, scene_labels
@@ -26,8 +27,8 @@ from tests.fast.test_incremental import _random_edit
 
 
 def _measure(rows, name, model, labels, z):
-    exact = model.generate(labels, z, "fp32")
-    fast = model.generate(labels, z, "bf16")
+    exact = model.generate(labels, z)
+    fast = inference.generate(model, labels, z, "bf16")
     plain = autocast_bf16_reference(model, labels, z)
     row = (name, float(np.abs(fast - exact).max()), rel_l2(fast, exact),
            float(np.abs(plain - exact).max()), rel_l2(plain, exact))
@@ -46,7 +47,7 @@ def _measure_edits(rows, name, model, seed):
     for _ in range(12):
         labels, noise = _random_edit(rng, labels, noise, 9)
         image = session.generate(labels, noise)
-        vs_exact.append(float(np.abs(image - model.generate(labels, noise, "fp32")).max()))
+        vs_exact.append(float(np.abs(image - model.generate(labels, noise)).max()))
         vs_full.append(float(np.abs(image - GenerationSession(model, "bf16").generate(labels, noise)).max()))
     rows.append((name, max(vs_exact), np.nan, np.nan, np.nan))
     print(f"{name:46s} incremental bf16: max abs {max(vs_exact):.4f} vs exact, {max(vs_full):.1e} vs its own "

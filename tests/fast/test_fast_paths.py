@@ -11,6 +11,7 @@ from engine.api import OasisModel, load_model
 from engine.cli import main
 from engine.config import GeneratorConfig
 from engine.errors import InputError
+from engine.fast import inference
 from engine.fast.discriminator import FastDiscriminator
 from engine.fast.generator import FastGenerator
 from engine.fast.modulation import noise_ids, unique_windows
@@ -48,7 +49,7 @@ def _inputs(noise_name):
 def test_fast_generate_matches_public_code(fixture_model, noise, expected, amx_decision):
     labels, z = _inputs(noise)
     want = np.load(VECTORS / f"{expected}.npy").reshape(3, *labels.shape)
-    got = fixture_model.generate(labels, z, precision="auto")
+    got = inference.generate(fixture_model, labels, z, "auto")
     assert np.abs(got - want).max() <= max_abs_bound(amx_decision)
 
 
@@ -66,9 +67,9 @@ def test_bf16_path_within_bound(fixture_model):
 def test_fast_segmentation_matches_public_code(fixture_model, image, expected, amx_decision):
     img = np.load(VECTORS / f"{image}.npy").reshape(3, 64, 64)
     want = np.load(VECTORS / f"{expected}.npy").reshape(-1, 64, 64)
-    got = fixture_model.segment_logits(img, precision="auto")
+    got = inference.segment_logits(fixture_model, img, "auto")
     assert _rel(got, want) <= FAST_REL_L2
-    labels, _ = fixture_model.segment(img, precision="auto")
+    labels, _ = inference.segment(fixture_model, img, "auto")
     assert (labels == fixture_model.labels_from_logits(want)).mean() >= 0.99
     fast_bf16 = FastDiscriminator(fixture_model.discriminator, torch.device("cpu"), torch.bfloat16)
     assert _rel(fast_bf16(torch.from_numpy(img)[None])[0].numpy(), want) <= FAST_REL_L2
@@ -83,8 +84,8 @@ def test_generator_options(option, amx_decision):
                        torch.device("cpu"))
     labels = scene_labels(64, 32, 7, seed=1, regions=4)
     z = np.random.default_rng(0).standard_normal(64).astype(np.float32)
-    exact = model.generate(labels, z, "fp32")
-    fast = model.generate(labels, z, "auto")
+    exact = model.generate(labels, z)
+    fast = inference.generate(model, labels, z, "auto")
     if amx_decision == torch.float32:
         assert np.abs(fast - exact).max() <= EXACT_MAX_ABS
     else:  # instance norm amplifies bf16 rounding past any fixed bound: compare with plain bf16 arithmetic
@@ -93,7 +94,7 @@ def test_generator_options(option, amx_decision):
     session.generate(labels, z)
     labels[3:9, 3:9] = 2
     out = session.generate(labels, z)
-    assert np.abs(out - model.generate(labels, z, "fp32")).max() <= EXACT_MAX_ABS
+    assert np.abs(out - model.generate(labels, z)).max() <= EXACT_MAX_ABS
 
 
 def test_unique_windows_against_brute_force():
@@ -123,7 +124,7 @@ def test_noise_ids_exact():
 def test_precision_names(fixture_model):
     labels, z = _inputs("noise_global")
     with pytest.raises(InputError):
-        fixture_model.generate(labels, z, precision="fp8")
+        inference.generate(fixture_model, labels, z, "fp8")
     with pytest.raises(InputError):
         GenerationSession(fixture_model, "half")
 
@@ -147,13 +148,13 @@ def test_cuda_fast_paths(fixture_model, tiny_model_dir):
     model = load_model(tiny_model_dir, device="cuda")
     labels, z = _inputs("noise_spatial")
     want = np.load(VECTORS / "expected_EMA_spatial.npy")
-    assert _rel(model.generate(labels, z, "auto"), want) <= FAST_REL_L2
+    assert _rel(inference.generate(model, labels, z, "auto"), want) <= FAST_REL_L2
     session = GenerationSession(model, "auto")
     session.generate(labels, z)
     labels = labels.copy()
     labels[10:20, 5:30] = 3
     out = session.generate(labels, z)
     assert session.last_stats["mode"] == "incremental"
-    assert _rel(out, fixture_model.generate(labels, z, "fp32")) <= FAST_REL_L2
+    assert _rel(out, fixture_model.generate(labels, z)) <= FAST_REL_L2
     img = np.load(VECTORS / "image_for_D.npy").reshape(3, 64, 64)
-    assert _rel(model.segment_logits(img, "auto"), np.load(VECTORS / "expected_D_on_image.npy").reshape(-1, 64, 64)) <= FAST_REL_L2
+    assert _rel(inference.segment_logits(model, img, "auto"), np.load(VECTORS / "expected_D_on_image.npy").reshape(-1, 64, 64)) <= FAST_REL_L2

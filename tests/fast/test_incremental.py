@@ -62,7 +62,7 @@ def test_random_edits_match_full_regenerate(request, precision, model, amx_decis
         labels, noise = _random_edit(rng, labels, noise, m.config.num_classes)
         image = session.generate(labels, noise)
         modes.append(session.last_stats["mode"])
-        exact = m.generate(labels, noise, "fp32")
+        exact = m.generate(labels, noise)
         fresh = GenerationSession(m, precision).generate(labels, noise)
         assert np.abs(image - fresh).max() <= EXACT_TOL  # incremental == full pass of the same path
         assert np.abs(image - exact).max() <= bound  # and == the reference within the precision's bound
@@ -80,7 +80,7 @@ def test_edit_far_from_coarse_grid_recomputes_little(small_model):
     image = session.generate(edited, noise)
     stats = session.last_stats
     assert stats["mode"] == "incremental" and stats["computed_fraction"] < 0.05
-    assert np.abs(image - m.generate(edited, noise, "fp32")).max() <= EXACT_TOL
+    assert np.abs(image - m.generate(edited, noise)).max() <= EXACT_TOL
 
 
 def test_no_change_new_global_z_and_new_size(small_model):
@@ -95,11 +95,11 @@ def test_no_change_new_global_z_and_new_size(small_model):
     z2 = -z1
     out = session.generate(labels, z2)
     assert session.last_stats["mode"] == "full"
-    assert np.abs(out - m.generate(labels, z2, "fp32")).max() <= EXACT_TOL
+    assert np.abs(out - m.generate(labels, z2)).max() <= EXACT_TOL
     small = labels[:64, :32]
     out = session.generate(small, z2)
     assert session.last_stats["mode"] == "full" and out.shape == (3, 64, 32)
-    assert np.abs(out - m.generate(small, z2, "fp32")).max() <= EXACT_TOL
+    assert np.abs(out - m.generate(small, z2)).max() <= EXACT_TOL
     session.reset()
     session.generate(small, z2)
     assert session.last_stats["mode"] == "full"
@@ -113,7 +113,7 @@ def test_caller_editing_arrays_in_place_is_seen(small_model):
     session.generate(labels, noise)
     labels[10:20, 10:20] = 1  # the editor mutates its label array between calls
     out = session.generate(labels, noise)
-    assert np.abs(out - m.generate(labels, noise, "fp32")).max() <= EXACT_TOL
+    assert np.abs(out - m.generate(labels, noise)).max() <= EXACT_TOL
 
 
 def test_fixture_model_edits(tiny_model_dir):
@@ -127,4 +127,4 @@ def test_fixture_model_edits(tiny_model_dir):
         labels, noise = _random_edit(rng, labels, noise, m.config.num_classes)
         image = session.generate(labels, noise)
         assert session.last_stats["mode"] == "incremental"
-        assert np.abs(image - m.generate(labels, noise, "fp32")).max() <= EXACT_TOL
+        assert np.abs(image - m.generate(labels, noise)).max() <= EXACT_TOL
