@@ -36,22 +36,98 @@ def _data_paths(args) -> tuple[Path, Path, Path | None]:
     return labels, classes, manifest
 
 
+def _legacy_layout(args) -> bool:
+    """The old landscape call (--data PHOTOS [--labels DIR --manifest FILE]): a folder dataset whose
+    photos and labels live apart, filtered by the manifest's split; unmatched files are skipped."""
+    from ..datasets.readers import IMAGE_DIRS
+
+    return args.labels is not None or not any((args.data / d).is_dir() for d in IMAGE_DIRS)
+
+
+def open_source(args, kind: str | None):
+    from ..datasets.readers import open_dataset, read_folder
+
+    if kind is None and _legacy_layout(args):
+        labels_dir, classes_path, manifest = _data_paths(args)
+        allowed = None
+        if manifest is not None and args.split is not None:
+            try:
+                photos = json.loads(Path(manifest).read_text())["photos"]
+            except (OSError, ValueError, KeyError) as e:
+                raise InputError(f"cannot read the photo list ({e.__class__.__name__})", manifest) from None
+            allowed = {p["id"] for p in photos if p.get("split") == args.split}
+        source = read_folder(labels_dir.parent, images_dir=args.data, labels_dir=labels_dir, classes=classes_path,
+                             allowed=allowed, strict_pairs=False)
+        return source, {"name": args.dataset_name or "landscapes", "photos": str(args.data),
+                        "labels": str(labels_dir), "manifest": str(manifest) if manifest else None,
+                        "split": args.split}
+    kind = kind or "folder"
+    if kind == "folder":
+        source = read_folder(args.data, labels_dir=args.labels, classes=args.classes)
+    else:
+        source = open_dataset(kind, args.data, args.split)
+    name = args.dataset_name or {"ade20k": "ade20k", "cityscapes": "cityscapes", "coco-stuff": "coco"}.get(kind, "custom")
+    return source, {"name": name, "kind": kind, "root": str(args.data), "split": args.split}
+
+
+def _run_check(args, source, dist, cache) -> bool:
+    """Rank 0 checks every file; all processes learn the verdict. On problems rank 0 prints the report
+    and ends with the one-line error naming the first bad file."""
+    from ..datasets.check import check_with_cache
+
+    report = None
+    if dist.is_main:
+        def progress(done, total):
+            if total >= 2048 and (done == total or done % 2048 < 64):  # big datasets take minutes
+                print(f"checking {done}/{total} pairs", file=sys.stderr, flush=True)
+
+        report = check_with_cache(source, cache, args.workers, progress)
+        if report.ok and args.check:
+            print(report.text(), flush=True)
+        elif not report.ok:
+            print(report.text(), file=sys.stderr, flush=True)
+    ok = dist.broadcast_flag(report.ok if report else True)
+    if not ok and report is not None:
+        kind, _, path = report.problems[0]
+        what = "the check" if args.check else "training does not start"
+        raise InputError(f"{len(report.problems)} dataset problem(s), the first [{kind}] in this file; {what} "
+                         "(the report above lists every file and how to fix each kind)", path)
+    return ok
+
+
 def _cmd_train(args) -> int:
+    from .distributed import Distributed
+
+    if args.init_from is not None and args.resume:  # refused before any data is read
+        raise InputError("--init-from starts a new run; it cannot be combined with --resume", args.init_from)
+    if args.out is None and not args.check:
+        raise InputError("--out RUN is needed to train (only --check runs without one)")
+    dist = Distributed.from_environment(args.device)
+    try:
+        return _train(args, dist)
+    finally:
+        dist.close()
+
+
+def _train(args, dist) -> int:
     import torch
 
+    from .augment import AugmentSettings
     from .checkpoint import CHECKPOINT_FILE
-    from .data import load_pairs
     from .presets import PRESETS
     from .settings import TrainSettings
     from .trainer import OasisTrainer, RunSpec
 
-    if args.init_from is not None and args.resume:  # refused before any data is read
-        raise InputError("--init-from starts a new run; it cannot be combined with --resume", args.init_from)
     torch.set_num_threads(args.threads)
-    labels_dir, classes_path, manifest = _data_paths(args)
     run_dir = args.out
+    spec = RunSpec.load(run_dir) if args.resume else None
+    kind = args.dataset or (spec.data.get("kind") if spec else None)
+    source, data_record = open_source(args, kind)
+    if not _run_check(args, source, dist, run_dir / "dataset_check.json" if run_dir else None):
+        return 2
+    if args.check:
+        return 0
     if args.resume:
-        spec = RunSpec.load(run_dir)
         if args.iterations:
             spec.settings = dataclasses.replace(spec.settings, iterations=args.iterations)
         changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
@@ -62,25 +138,35 @@ def _cmd_train(args) -> int:
             # same weights, another upsampling: fine-tunes a nearest-upsampling run into a bilinear one
             spec.arch = dataclasses.replace(spec.arch, upsample=args.upsample)
             changed["upsample"] = args.upsample
+        if len(spec.class_names) != len(source.class_names):
+            raise InputError(f"the run has {len(spec.class_names)} classes but this dataset "
+                             f"{len(source.class_names)}", args.data)
     else:
         changed = {}
         if (run_dir / "checkpoint.safetensors").exists():
             raise InputError("run folder already has a checkpoint (pass --resume to continue it)", run_dir)
         if args.config not in PRESETS:
             raise InputError(f"unknown --config {args.config!r} (choose from {', '.join(PRESETS)})")
-        names, palette = read_classes(classes_path)
+        augment_mode = args.augment or source.default_augment
         overrides = {k: v for k, v in (("iterations", args.iterations), ("batch_size", args.batch_size),
                                        ("lr_g", args.lr_g), ("lr_d", args.lr_d), ("seed", args.seed),
                                        ("checkpoint_every", args.checkpoint_every),
-                                       ("sample_every", args.sample_every),
-                                       ("bn_batches", args.bn_batches)) if v is not None}
+                                       ("sample_every", args.sample_every), ("bn_batches", args.bn_batches),
+                                       ("min_zoom", args.min_zoom), ("max_zoom", args.max_zoom),
+                                       ("copy_paste_prob", args.copy_paste)) if v is not None}
+        overrides["data_augment"] = augment_mode
+        if augment_mode == "public":  # the public code has neither copy-paste nor augmentation in front of D
+            overrides["augment"] = AugmentSettings(colour=False, translation=0.0, cutout=0.0)
+            overrides.setdefault("copy_paste_prob", 0.0)
+            frame = source.frame
+        else:
+            frame = (0, 0)
+        overrides["height"], overrides["width"] = args.height or frame[0], args.width or frame[1]
+        if (args.height is None) != (args.width is None) and augment_mode == "public":
+            raise InputError("give both --height and --width")
         if args.colour_strength is not None:
-            from .augment import AugmentSettings
-
             overrides["augment"] = AugmentSettings(colour_strength=args.colour_strength)
         if args.no_diffaug:
-            from .augment import AugmentSettings
-
             overrides["augment"] = AugmentSettings(colour=False, translation=0.0, cutout=0.0)
         overrides.update({k: v for k, v in (("adaptivemix", args.adaptivemix), ("asa", args.asa)) if v})
         if args.mixdl:
@@ -91,23 +177,36 @@ def _cmd_train(args) -> int:
         arch = PRESETS[args.config]
         if args.upsample is not None:
             arch = dataclasses.replace(arch, upsample=args.upsample)
-        spec = RunSpec(args.config, arch, names, palette, args.unknown_index, settings,
-                       {"name": args.dataset_name, "photos": str(args.data), "labels": str(labels_dir),
-                        "manifest": str(manifest) if manifest else None, "split": args.split})
-    pairs = load_pairs(args.data, labels_dir, len(spec.class_names), manifest, args.split)
-    spec.data["photo_ids"] = [p.name for p in pairs]
-    trainer = OasisTrainer(run_dir, spec, pairs)
+        step = 2 ** (len(arch.d_widths) - 1)  # the discriminator's downsamplings
+        for what, v in (("--height", overrides["height"]), ("--width", overrides["width"])):
+            if v and v % step:
+                raise InputError(f"{what} {v} is not a multiple of {step} (what the {args.config} networks need)")
+        unknown = source.unknown_index if args.unknown_index is None else args.unknown_index
+        spec = RunSpec(args.config, arch, source.class_names, source.palette, unknown, settings, data_record)
+    s = spec.settings
+    if s.batch_size % dist.world:
+        raise InputError(f"--batch-size {s.batch_size} (the global batch) is not divisible by the "
+                         f"{dist.world} processes")
+    if dist.active and (s.adaptivemix or s.mixdl or s.asa):
+        raise InputError("AdaptiveMix, MixDL and ASA are not supported with more than one process")
+    names = [smp.name for smp in source.samples]
+    spec.data["photo_ids" if len(names) <= 1000 else "pairs"] = names if len(names) <= 1000 else len(names)
+    trainer = OasisTrainer(run_dir, spec, source, workers=args.workers, dist=dist)
     if args.init_from is not None:
-        source = args.init_from / CHECKPOINT_FILE if args.init_from.is_dir() else args.init_from
-        spec.data["init_from"] = trainer.init_from(source)
+        source_ckpt = args.init_from / CHECKPOINT_FILE if args.init_from.is_dir() else args.init_from
+        spec.data["init_from"] = trainer.init_from(source_ckpt)
     if args.resume:
         trainer.resume()
         if changed:  # recorded in run.json (written when training starts) at the iteration they start from
             spec.data.setdefault("setting_changes", []).append(
                 {"iteration": trainer.iteration, **{k: (dataclasses.asdict(v) if k == "augment" else v)
                                                     for k, v in changed.items()}})
-    print(f"training {spec.preset_name}: {len(pairs)} photos ({', '.join(p.name for p in pairs)}), "
-          f"from iteration {trainer.iteration} to {spec.settings.iterations}, {args.threads} threads", flush=True)
+    pairs = source.samples
+    say = print if dist.is_main else (lambda *a, **k: None)
+    shown = ", ".join(p.name for p in pairs[:20]) + (f", ... ({len(pairs) - 20} more)" if len(pairs) > 20 else "")
+    say(f"training {spec.preset_name}: {len(pairs)} photos ({shown}), from iteration {trainer.iteration} to "
+        f"{spec.settings.iterations}, {args.threads} threads, {dist.world} process(es) x batch "
+        f"{s.batch_size // dist.world} on {trainer.device}", flush=True)
 
     stop = {"flag": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
@@ -128,9 +227,9 @@ def _cmd_train(args) -> int:
         state = trainer.train(should_stop, progress)
     except KeyboardInterrupt:
         trainer.save()
-        print(f"interrupted; checkpoint at iteration {trainer.iteration}", file=sys.stderr)
+        say(f"interrupted; checkpoint at iteration {trainer.iteration}", file=sys.stderr)
         return 130
-    print(f"stopped at iteration {state['iteration']} after {state['train_seconds'] / 60:.1f} min of training", flush=True)
+    say(f"stopped at iteration {state['iteration']} after {state['train_seconds'] / 60:.1f} min of training", flush=True)
     return 0
 
 
@@ -144,14 +243,28 @@ def _cmd_export(args) -> int:
 def register(sub) -> None:
     s = sub.add_parser("train-oasis", help="train an OASIS model on photos with label maps (resumable;"
                        " --lr-g/--lr-d/--colour-strength may change on --resume and are recorded)")
-    s.add_argument("--data", type=Path, required=True, help="folder of photos")
-    s.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, samples, log)")
+    s.add_argument("--dataset", choices=("ade20k", "cityscapes", "coco-stuff", "folder"),
+                   help="layout of --data (docs/training.md); default: folder, or the old photos + --labels call")
+    s.add_argument("--data", type=Path, required=True, help="dataset root (or, without --dataset, a folder of photos)")
+    s.add_argument("--out", type=Path, help="run folder (checkpoints, samples, log)")
+    s.add_argument("--check", action="store_true", help="only check the dataset (every file) and report")
     s.add_argument("--labels", type=Path, help="label-map folder (default: DATA/labels or the bundled landscapes)")
-    s.add_argument("--classes", type=Path, help="classes.json (default: next to the label folder)")
+    s.add_argument("--classes", type=Path, help="class list: classes.json, classes.txt, labelmap.txt "
+                   "(default: in the dataset folder / next to the label folder)")
+    s.add_argument("--augment", choices=("ours", "public"), help="data augmentation (default: public for "
+                   "ade20k/cityscapes/coco-stuff, ours for folders)")
+    s.add_argument("--height", type=int, help="model / training height (default: the dataset's or preset's)")
+    s.add_argument("--width", type=int)
+    s.add_argument("--min-zoom", type=float, help="ours: smallest scale (short side -> frame x zoom; 0.9)")
+    s.add_argument("--max-zoom", type=float, help="ours: largest scale (multi-scale crops, e.g. 3; default 1.3)")
+    s.add_argument("--copy-paste", type=float, metavar="P", help="ours: copy-paste probability (0.3)")
+    s.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (0: load in-process)")
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--manifest", type=Path, help="manifest.json with train/heldout splits (default: next to labels)")
     s.add_argument("--split", default="train")
-    s.add_argument("--dataset-name", default="landscapes")
-    s.add_argument("--unknown-index", type=int, default=0)
+    s.add_argument("--dataset-name", help="name recorded in the model (default: the dataset kind, "
+                   "landscapes for the old call, custom for folders)")
+    s.add_argument("--unknown-index", type=int, help="default: the dataset's (0)")
     s.add_argument("--config", default="light", help="architecture preset: light, public, tiny")
     s.add_argument("--iterations", type=int)
     s.add_argument("--batch-size", type=int)

@@ -12,7 +12,7 @@ from ..model_folder import save_model_folder
 from ..oasis_discriminator import OasisDiscriminator
 from ..oasis_generator import OasisGenerator
 from . import checkpoint as ckpt
-from .trainer import RunSpec
+from .trainer import RunSpec, frame_of
 
 
 def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_provenance: dict | None = None) -> Path:
@@ -38,7 +38,8 @@ def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_prov
         "exported": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **(extra_provenance or {}),
     }
-    cfg = ModelConfig(generator=ema.cfg, discriminator=disc.cfg, height=spec.arch.size, width=spec.arch.size,
+    frame = frame_of(spec)
+    cfg = ModelConfig(generator=ema.cfg, discriminator=disc.cfg, height=frame[0], width=frame[1],
                       class_names=tuple(spec.class_names), palette=tuple(tuple(c) for c in spec.palette),
                       unknown_index=spec.unknown_index, dataset=spec.data.get("name", "custom"),
                       provenance=provenance)

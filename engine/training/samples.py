@@ -32,20 +32,21 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 @torch.no_grad()
 def render(generator, gcfg, labels: np.ndarray, seed: int) -> np.ndarray:
     """One image from the (eval-mode) generator for a global noise drawn from `seed`."""
-    z = torch.randn(1, gcfg.z_dim, generator=torch.Generator().manual_seed(seed))
+    dev = next(generator.parameters()).device
+    z = torch.randn(1, gcfg.z_dim, generator=torch.Generator().manual_seed(seed)).to(dev)
     was = generator.training
     generator.eval()
-    out = generator(make_condition(torch.from_numpy(labels)[None], z, gcfg))
+    out = generator(make_condition(torch.from_numpy(labels)[None].to(dev), z, gcfg))
     generator.train(was)
-    return to_uint8(out[0])
+    return to_uint8(out[0].cpu())
 
 
 def write_sample_grid(trainer, out: Path) -> None:
-    size = trainer.spec.arch.size
+    size = trainer.crop.frame
     palette = np.array(trainer.spec.palette, dtype=np.uint8)
     rows = []
-    for pair in trainer.pairs[:MAX_VIEWS]:
-        im, lab = frame_view(pair.image, pair.labels, size)
+    for i in range(min(MAX_VIEWS, len(trainer.pairs))):
+        im, lab = frame_view(*trainer.pairs.read(i), size)
         fakes = [render(trainer.EMA, trainer.gcfg, lab, seed) for seed in (1, 2)]
         rows.append(np.concatenate([im, palette[lab], *fakes], axis=1))
     Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,12 @@ class TrainSettings:
     channels_last: bool = False
     augment: AugmentSettings = field(default_factory=AugmentSettings)
     copy_paste_prob: float = 0.3
-    min_zoom: float = 0.9
+    min_zoom: float = 0.9  # "ours": a photo's short side maps to frame x zoom, zoom in [min_zoom, max_zoom]
     max_zoom: float = 1.3
+    data_augment: str = "ours"  # or "public": the public code's resize / crop / flip (engine.training.stream)
+    height: int = 0  # model frame (0: the architecture preset's size); "public" trains on height x width crops
+    width: int = 0
+    load_scale: float = 286 / 256  # "public": resize to this x the frame before the random crop
     # Optional limited-data regularisers (docs/regularizers.md); 0 / False = off.
     adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
     mixdl: bool = False  # MixDL distance learning on G (middle block) and D (projected per-pixel features)

@@ -25,7 +25,8 @@ from ..oasis_discriminator import OasisDiscriminator
 from ..oasis_generator import OasisGenerator, make_condition
 from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
-from .data import BatchSampler, SamplerSettings, TrainingPair
+from .data import TrainingPair
+from .distributed import Distributed
 from .ema import ema_decay_at, recollect_batchnorm, update_ema
 from ..regularizers import (FeatureTap, RegularizerState, adaptivemix_loss, asa_ce_bound_logits, asa_strength,
                             dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
@@ -33,6 +34,8 @@ from .losses import labelmix_loss, labelmix_mask, n_plus_1_loss
 from .presets import ArchPreset
 from .samples import write_sample_grid
 from .settings import TrainSettings
+from .stream import (CropDataset, CropSettings, FileSource, GlobalBatchSampler, MemorySource, batch_loader,
+                     to_model_range)
 
 RUN_FILE = "run.json"
 MIXDL_PROJECTION = 16  # output channels of MixDL's linear (per-pixel) projection head on D's features
@@ -89,9 +92,29 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> None:
                 nn.init.xavier_normal_(m.weight, gain=gain)
 
 
+def frame_of(spec: RunSpec) -> tuple[int, int]:
+    """(height, width) of the model's frame: what export writes and a photo's short side maps to."""
+    return spec.settings.height or spec.arch.size, spec.settings.width or spec.arch.size
+
+
+def crop_settings(spec: RunSpec) -> CropSettings:
+    s, a = spec.settings, spec.arch
+    h, w = frame_of(spec)
+    if s.data_augment == "public":
+        return CropSettings("public", h, w, min(h, w), flip=True, copy_paste_prob=0.0, load_scale=s.load_scale)
+    side = min(a.crop, h, w)
+    return CropSettings("ours", side, side, min(h, w), s.min_zoom, s.max_zoom, True, s.copy_paste_prob)
+
+
 class OasisTrainer:
-    def __init__(self, run_dir: Path, spec: RunSpec, pairs: list[TrainingPair]):
-        self.run_dir, self.spec, self.pairs = Path(run_dir), spec, pairs
+    """`data`: a DatasetSource (streamed from disk) or a list of TrainingPair (in memory). `dist` is the
+    process group of a torchrun launch (engine.training.distributed); `workers` DataLoader processes."""
+
+    def __init__(self, run_dir: Path, spec: RunSpec, data, workers: int = 0, dist: Distributed | None = None):
+        self.run_dir, self.spec = Path(run_dir), spec
+        self.pairs = MemorySource(data) if isinstance(data, list) else FileSource(data)
+        self.dist = dist or Distributed()
+        self.workers, self.device = workers, self.dist.device
         s, n = spec.settings, len(spec.class_names)
         self.num_classes = n
         self.gcfg, self.dcfg = spec.arch.generator(n), spec.arch.discriminator(n)
@@ -104,15 +127,20 @@ class OasisTrainer:
         self.EMA.load_state_dict(self.G.state_dict())
         for p in self.EMA.parameters():
             p.requires_grad_(False)
+        for m in (self.G, self.D, self.EMA):
+            m.to(self.device)
         if s.channels_last:
             for m in (self.G, self.D, self.EMA):
                 m.to(memory_format=torch.channels_last)
+        self.dist.synchronise_batchnorm(self.G)  # the training G only: the EMA's are recollected on rank 0
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=s.lr_g, betas=(s.beta1, s.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
-        self.gen = torch.Generator().manual_seed(s.seed)  # noise, augmentation, LabelMix
-        self.np_rng = np.random.default_rng(s.seed)  # batches
-        self.sampler = BatchSampler(pairs, SamplerSettings(spec.arch.crop, spec.arch.size, s.min_zoom, s.max_zoom,
-                                                           True, s.copy_paste_prob), self.np_rng)
+        self.G_step, self.D_step = self.dist.wrap(self.G), self.dist.wrap(self.D)
+        self.gen = torch.Generator().manual_seed(s.seed)  # noise, augmentation, LabelMix (of the global batch)
+        self.np_rng = np.random.default_rng(s.seed)  # kept in checkpoints for older runs; batches are keyed
+        self.crop = crop_settings(spec)
+        self.dataset = CropDataset(self.pairs, self.crop, s.seed, spec.unknown_index)
+        self._batches, self._batches_at = None, -1
         self.iteration, self.train_seconds, self.last_losses = 0, 0.0, {}
         self._bn_fresh_at = -1  # iteration at which the EMA BN statistics were last recollected
         self.reg, self.opt_p = self._build_regularizers()
@@ -137,35 +165,54 @@ class OasisTrainer:
     def _layout(self, t: torch.Tensor) -> torch.Tensor:
         return t.contiguous(memory_format=torch.channels_last) if self.spec.settings.channels_last else t
 
-    def noise(self, labels: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    def noise(self, labels: torch.Tensor, gen: torch.Generator, share: bool = False) -> torch.Tensor:
         """Global z per sample (the public code's 3D noise, constant over the image); for some samples
-        one z per class instead, so the generator also learns region-wise noise for local resampling."""
+        one z per class instead, so the generator also learns region-wise noise for local resampling.
+        With `share`, the draws are made for the whole global batch and this process keeps its rows."""
         b, h, w = labels.shape
         z = self.gcfg.z_dim
-        glob = torch.randn(b, z, generator=gen)[:, :, None, None].expand(b, z, h, w)
-        per_class = torch.randn(b, self.num_classes, z, generator=gen)
-        pick = torch.rand(b, generator=gen) < self.spec.settings.per_class_noise_prob
+        rows = self.dist.rows if share else slice(None)
+        n = b * self.dist.world if share else b
+        glob = torch.randn(n, z, generator=gen)[rows].to(self.device)[:, :, None, None].expand(b, z, h, w)
+        per_class = torch.randn(n, self.num_classes, z, generator=gen)[rows].to(self.device)
+        pick = (torch.rand(n, generator=gen) < self.spec.settings.per_class_noise_prob)[rows].to(self.device)
         local = torch.stack([per_class[i][labels[i]].permute(2, 0, 1) for i in range(b)])
         return torch.where(pick[:, None, None, None], local, glob)
 
-    def condition(self, labels: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        return self._layout(make_condition(labels, self.noise(labels, gen), self.gcfg))
+    def condition(self, labels: torch.Tensor, gen: torch.Generator, share: bool = False) -> torch.Tensor:
+        return self._layout(make_condition(labels, self.noise(labels, gen, share), self.gcfg))
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This process's share of the global batch of the current iteration (uint8 images, labels)."""
+        if self._batches is None or self._batches_at != self.iteration:
+            s = self.spec.settings
+            sampler = GlobalBatchSampler(len(self.pairs), s.batch_size, self.dist.rank, self.dist.world, s.seed,
+                                         self.iteration, max(s.iterations, self.iteration + 1))
+            self._batches = iter(batch_loader(self.dataset, sampler, self.workers, self.device.type == "cuda"))
+        images, labels = next(self._batches)
+        self._batches_at = self.iteration + 1
+        return images.to(self.device, non_blocking=True), labels.to(self.device, non_blocking=True)
+
+    def _draw_augment(self, b: int, h: int, w: int):
+        return self.dist.share_params(draw_params(b * self.dist.world, h, w, self.spec.settings.augment, self.gen),
+                                      self.device)
 
     def step(self) -> dict:
         s, unk = self.spec.settings, self.spec.unknown_index
-        images, labels = self.sampler.sample(s.batch_size, unk)
-        real, lab = self._layout(torch.from_numpy(images)), torch.from_numpy(labels)
-        cond = self.condition(lab, self.gen)
+        images, lab = self.next_batch()
+        real = self._layout(to_model_range(images))
+        cond = self.condition(lab, self.gen, share=True)
         b, _, h, w = real.shape
+        counts = self.dist.sum_counts  # class-balancing weights over the global batch
 
         # generator step: D must see G's images as the real classes of the label map
         self.G.train()
         self.D.requires_grad_(False)
-        p = draw_params(b, h, w, s.augment, self.gen)
+        p = self._draw_augment(b, h, w)
         with self.autocast():
-            fake = self.G(cond)
+            fake = self.G_step(cond)
             out = self.D(augment_image(fake, p))
-        loss_g = n_plus_1_loss(out, augment_labels(lab, p, unk), for_real=True, unknown_index=unk)
+        loss_g = n_plus_1_loss(out, augment_labels(lab, p, unk), for_real=True, unknown_index=unk, reduce=counts)
         reg_losses = {}
         if s.mixdl:
             c, mixdl_fake, reg_losses["g_mixdl"] = self._g_mixdl(lab)
@@ -176,15 +223,15 @@ class OasisTrainer:
         self.D.requires_grad_(True)
 
         # discriminator step on the same fake (saves a generator forward), new augmentation draw
-        p = draw_params(b, h, w, s.augment, self.gen)
+        p = self._draw_augment(b, h, w)
         lab_a = augment_labels(lab, p, unk)
         real_a, fake_a = augment_image(real, p), augment_image(fake.detach(), p)
-        mask = augment_mask(labelmix_mask(lab, self.num_classes, self.gen), p)
+        mask = augment_mask(labelmix_mask(lab, self.num_classes, self.gen, self.dist.world, self.dist.rows), p)
         mixed = mask * real_a + (1 - mask) * fake_a
         with self.autocast():
-            d_fake, d_real, d_mixed = self.D(self._layout(torch.cat((fake_a, real_a, mixed)))).split(b)
+            d_fake, d_real, d_mixed = self.D_step(self._layout(torch.cat((fake_a, real_a, mixed)))).split(b)
         loss_fake = n_plus_1_loss(d_fake, lab_a, for_real=False)
-        loss_real = n_plus_1_loss(d_real, lab_a, for_real=True, unknown_index=unk)
+        loss_real = n_plus_1_loss(d_real, lab_a, for_real=True, unknown_index=unk, reduce=counts)
         loss_lm = labelmix_loss(mask, d_mixed, d_fake, d_real)
         loss_d = loss_fake + loss_real + s.lambda_labelmix * loss_lm
         if self.reg is not None:
@@ -246,15 +293,18 @@ class OasisTrainer:
     def recollect_ema_statistics(self) -> None:
         """BN statistics of the EMA generator from `bn_batches` fresh batches. A separate, iteration-
         seeded random stream keeps the training stream (and so resumption) unaffected."""
-        rng = np.random.default_rng([self.spec.settings.seed, self.iteration, 1])
+        s = self.spec.settings
+        rng = np.random.default_rng([s.seed, self.iteration, 1])
         gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        sampler = BatchSampler(self.pairs, self.sampler.s, rng)
+        dataset = CropDataset(self.pairs, self.crop, s.seed, self.spec.unknown_index, stream=1 + self.iteration)
+        keys = GlobalBatchSampler(len(self.pairs), s.batch_size, 0, 1, int(rng.integers(2**31)), 0, s.bn_batches)
+        batches = iter(batch_loader(dataset, keys, self.workers, False))
 
         def cond(_):
-            _, labels = sampler.sample(self.spec.settings.batch_size, self.spec.unknown_index)
-            return self.condition(torch.from_numpy(labels), gen)
+            _, labels = next(batches)
+            return self.condition(labels.to(self.device), gen)
 
-        recollect_batchnorm(self.EMA, cond, self.spec.settings.bn_batches, self.autocast)
+        recollect_batchnorm(self.EMA, cond, s.bn_batches, self.autocast)
         self._bn_fresh_at = self.iteration
 
     # -- persistence ---------------------------------------------------------------------------
@@ -268,7 +318,10 @@ class OasisTrainer:
     def _optimizers(self) -> dict:
         return {"g": self.opt_g, "d": self.opt_d, **({"proj": self.opt_p} if self.opt_p is not None else {})}
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        """Rank 0 alone writes the (atomic) checkpoint; other processes return None."""
+        if not self.dist.is_main:
+            return None
         if self._bn_fresh_at != self.iteration:
             self.recollect_ema_statistics()
         rng = {"generator": self.gen.get_state(), "torch_global": torch.get_rng_state()}
@@ -288,6 +341,7 @@ class OasisTrainer:
         self.gen.set_state(tensors["rng.generator"])
         torch.set_rng_state(tensors["rng.torch_global"])
         self.np_rng.bit_generator.state = state["numpy_rng"]
+        self._batches = None
         self.iteration, self.train_seconds = state["iteration"], state["train_seconds"]
         self.last_losses = state.get("last_losses", {})
         self._apply_learning_rates()  # may have been changed for the continuation (recorded in run.json)
@@ -309,7 +363,9 @@ class OasisTrainer:
         self._apply_learning_rates()
         return {"checkpoint": str(checkpoint), "iteration": state["iteration"]}
 
-    def write_samples(self) -> Path:
+    def write_samples(self) -> Path | None:
+        if not self.dist.is_main:
+            return None
         out = self.run_dir / "samples" / f"iter_{self.iteration:06d}.png"
         if self._bn_fresh_at != self.iteration:
             self.recollect_ema_statistics()
@@ -320,11 +376,16 @@ class OasisTrainer:
     def train(self, should_stop: Callable[[], bool] = lambda: False,
               progress: Callable[[dict], None] = lambda info: None) -> dict:
         s = self.spec.settings
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.run_dir / RUN_FILE, self.spec.to_json())
-        while self.iteration < s.iterations and not should_stop():
+        if self.dist.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.spec.data["distributed"] = {"world_size": self.dist.world,
+                                             "per_process_batch": s.batch_size // self.dist.world,
+                                             "backend": self.dist.backend}
+            atomic_write_text(self.run_dir / RUN_FILE, self.spec.to_json())
+        stop = self.dist.agree(should_stop())  # every process stops at the same iteration
+        while self.iteration < s.iterations and not stop:
             t0 = time.perf_counter()
-            losses = self.step()
+            losses = self.dist.mean_losses(self.step())  # of the global batch, for the log
             dt = time.perf_counter() - t0
             self.train_seconds += dt
             if not all(np.isfinite(v) for v in losses.values()):
@@ -332,11 +393,14 @@ class OasisTrainer:
             self.last_losses = losses
             info = {"iteration": self.iteration, "iterations": s.iterations, "seconds_per_iteration": dt,
                     "train_seconds": self.train_seconds, **losses}
-            if self.iteration % s.checkpoint_every == 0 or self.iteration == s.iterations:
+            if (self.iteration % s.checkpoint_every == 0 or self.iteration == s.iterations) and self.dist.is_main:
                 info["checkpoint"] = str(self.save())
-            if s.sample_every and (self.iteration % s.sample_every == 0 or self.iteration == s.iterations):
+            if s.sample_every and (self.iteration % s.sample_every == 0 or self.iteration == s.iterations) \
+                    and self.dist.is_main:
                 info["samples"] = str(self.write_samples())
-            progress(info)
+            if self.dist.is_main:
+                progress(info)
+            stop = self.dist.agree(should_stop())
         if self.iteration % s.checkpoint_every and self.iteration > 0:
             self.save()  # stopped early: keep what was trained
         return self._state()
