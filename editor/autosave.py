@@ -103,7 +103,7 @@ class Autosaver(QObject):
             return False
         # The restored work is unsaved: it stays "modified" until the user saves it somewhere.
         self.session.documentReplaced.connect(self._mark_restored_unsaved)
-        self.window.open_document(doc)
+        self.window.open_document(doc, confirmed=True)  # at start: nothing open to lose
         return True
 
     def _mark_restored_unsaved(self):

@@ -85,6 +85,7 @@ class CanvasWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         session.changed.connect(self._on_changed)
         session.documentReplaced.connect(self._on_replaced)
+        session.modelChanged.connect(self._on_replaced)  # another palette
         self._on_replaced()
 
     # -- document -> cached QImages --------------------------------------------------------------

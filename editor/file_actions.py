@@ -22,7 +22,7 @@ FAILED = object()  # what _guard returns when the action failed (and the error d
 
 
 class FileActions(QObject):
-    projectOpened = Signal(object)  # LabelDocument loaded from disk (the window checks its model)
+    projectOpened = Signal(object, object)  # LabelDocument read from disk, its Path (the window checks its model)
     message = Signal(str)  # status bar text
 
     def __init__(self, session: EditorSession, parent_widget):
@@ -44,9 +44,8 @@ class FileActions(QObject):
         path = path or open_file(self.window, "Open project", PROJECT_FILTER, "project")
         if path:
             doc = self._guard("Cannot open project", load_project, Path(path))
-            if doc is not FAILED:
-                self.session.project_path = Path(path)
-                self.projectOpened.emit(doc)
+            if doc is not FAILED:  # the path becomes the session's only when the document replaces the open one
+                self.projectOpened.emit(doc, Path(path))
 
     def save_project(self, save_as: bool = False) -> bool:
         path = self.session.project_path

@@ -47,6 +47,21 @@ NO_MODEL = ModelReference(folder="", class_names=("unknown",), palette=((0, 0, 0
                           height=256, width=256)
 
 
+def _same_path(a, b) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _peek_model(folder: Path) -> ModelReference | None:
+    """The classes and size of a model folder from its config.json alone (small; no weights read)."""
+    from engine.config import ModelConfig
+    from engine.errors import InputError
+
+    try:
+        return ModelReference.from_config(ModelConfig.load(Path(folder) / "config.json"), folder)
+    except (InputError, OSError, ValueError):
+        return None
+
+
 @dataclass
 class ToolContext:
     session: EditorSession
@@ -206,6 +221,9 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         a = self._action
         f = mb.addMenu("&File")
+        self.new_action = a("New", self.new_document, "fa5s.file", "Ctrl+N",
+                            tip="A new, empty label map for the open model")
+        f.addAction(self.new_action)
         f.addAction(a("Open project…", lambda: self.files.open_project(), "fa5s.folder-open", "Ctrl+O"))
         f.addAction(a("Save project", lambda: self.files.save_project(), "fa5s.save", "Ctrl+S"))
         f.addAction(a("Save project as…", lambda: self.files.save_project(True), None, "Ctrl+Shift+S"))
@@ -280,6 +298,7 @@ class MainWindow(QMainWindow):
         self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
         self.canvas.cursorInfo.connect(self.cursor_label.setText)
         self.files.projectOpened.connect(self.open_document)
+        self.session.pathChanged.connect(self._update_title)
         self.files.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.variations_panel.exportRequested.connect(self.files.export_variations)
         self.session.stack.cleanChanged.connect(self._on_clean_changed)
@@ -298,7 +317,8 @@ class MainWindow(QMainWindow):
         self.canvas.update()
 
     def _set_model_available(self, available: bool):
-        for act in [self.generate_action, self.live_action, self.new_seed_action, *self.tool_actions.values()]:
+        for act in [self.generate_action, self.live_action, self.new_seed_action, self.new_action,
+                    *self.tool_actions.values()]:
             act.setEnabled(available)
         self.canvas.setEnabled(available)
         for dock in (self.noise_dock, self.variations_dock, self.classes_dock):
@@ -307,26 +327,74 @@ class MainWindow(QMainWindow):
     def _on_clean_changed(self, clean: bool):
         self.setWindowModified(not clean)
 
-    def _update_title(self):
+    def _update_title(self, *_):
         name = self.session.project_path.name if self.session.project_path else "untitled"
         self.setWindowTitle(f"{name}[*] — OASIS Studio")
 
-    def load_model(self, folder) -> int:
+    # -- replacing the document ------------------------------------------------------------------
+    def ask_unsaved(self, action: str) -> str:
+        """"save", "discard" or "cancel" (tests replace this to answer without a modal dialog)."""
+        name = self.session.project_path.name if self.session.project_path else "The untitled document"
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"{name} has unsaved changes. Save them before {action}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            answer, "cancel")
+
+    def confirm_discard(self, action: str) -> bool:
+        """The one gate before the open document goes away (open, drop, new, model switch, quit): True
+        when it may go -- nothing unsaved, saved now, or the user chose Discard."""
+        if not self.ask_to_save or self.session.stack.isClean():
+            return True
+        answer = self.ask_unsaved(action)
+        if answer == "save":
+            return self.files.save_project()  # False when the Save dialog was cancelled or saving failed
+        return answer == "discard"
+
+    def new_document(self) -> bool:
+        """File > New: an empty label map for the open model, untitled."""
+        if self.engine.config is None or not self.confirm_discard("starting a new document"):
+            return False
+        ref = ModelReference.from_config(self.engine.config, self.engine.folder)
+        self.session.replace_document(LabelDocument.new(ref, seed=0), None)
+        return True
+
+    def _open_model_ref(self) -> ModelReference | None:
+        return None if self.engine.config is None else ModelReference.from_config(self.engine.config,
+                                                                                   self.engine.folder)
+
+    def _keeps_document(self, ref: ModelReference, doc: LabelDocument | None = None) -> bool:
+        """Whether the document can stay as it is with model `ref` (same classes, noise size and size)."""
+        doc = doc or self.session.doc
+        return doc.model is not NO_MODEL and doc.model.compatible_with(ref) and doc.shape == (ref.height, ref.width)
+
+    def load_model(self, folder, confirmed: bool = False) -> int | None:
+        """Open a model folder. The model already open is not loaded again (the document and its history
+        stay). A model the document cannot stay with asks about unsaved work first; `confirmed` means a
+        caller has asked already. Returns the engine request id, None when nothing was started."""
+        folder = Path(folder)
+        if not confirmed and self.engine.folder is not None and self._pending_project is None and \
+                _same_path(self.engine.folder, folder):
+            self.statusBar().showMessage(f"{folder.name} is already the open model", 5000)
+            return None
+        if not confirmed:
+            ref = _peek_model(folder)  # None: unreadable, and the engine's load reports why
+            if ref is not None and not self._keeps_document(ref) and \
+                    not self.confirm_discard(f"switching to the model {folder.name}"):
+                return None
         self._model_request = self.models.load(folder)
         return self._model_request
 
     def _on_model_loaded(self, msg: w.ModelLoaded):
         ref = ModelReference.from_config(msg.config, msg.folder)
-        doc = self.session.doc
         pending, self._pending_project = self._pending_project, None
-        if pending is not None and pending.model.compatible_with(ref) and pending.shape == (ref.height, ref.width):
-            new_doc = replace(pending, model=ref)
-        elif doc.model is not NO_MODEL and doc.model.compatible_with(ref) and doc.shape == (ref.height, ref.width):
-            new_doc = replace(doc, model=ref)  # same classes: keep the layout and noise with the new model
+        if pending is not None and self._keeps_document(ref, pending[0]):
+            self.session.replace_document(replace(pending[0], model=ref), pending[1])
+        elif self._keeps_document(ref):
+            self.session.set_model(ref)  # same classes and size: layout, noise and history stay
         else:
-            new_doc = LabelDocument.new(ref, seed=0)
-        self.session.replace_document(new_doc)
-        self._update_title()
+            self.session.replace_document(LabelDocument.new(ref, seed=0), None)  # a new, untitled document
         self._set_model_available(True)
         cfg = msg.config
         self.model_label.setText(f"{Path(msg.folder).name}  ·  {cfg.num_classes} classes  ·  "
@@ -334,26 +402,29 @@ class MainWindow(QMainWindow):
                                  + ("" if msg.can_segment else "  ·  no segmentation"))
         self.model_label.setToolTip(str(msg.folder))
         freeze_long_lived()  # the model's objects live as long as it is open: keep them out of GC passes
-        if new_doc.image is None and self.generation.live:
+        if self.session.doc.image is None and self.generation.live:
             self.generation.generate()
 
-    def open_document(self, doc: LabelDocument):
-        """A project was read: use it with the current model if compatible, else load its model first."""
+    def open_document(self, doc: LabelDocument, path=None, confirmed: bool = False) -> bool:
+        """A project was read from `path`: it replaces the open document (after asking about unsaved
+        work unless `confirmed`), with the current model if compatible, else once its model has loaded."""
+        if not confirmed and not self.confirm_discard(f"opening {Path(path).name if path else 'the project'}"):
+            return False
         current = self.engine.folder
-        same = current is not None and Path(current).resolve() == Path(doc.model.folder).resolve()
-        compatible = self.engine.config is not None and doc.model.compatible_with(
-            ModelReference.from_config(self.engine.config, current))
+        open_ref = self._open_model_ref()
+        same = current is not None and _same_path(current, doc.model.folder)
+        compatible = open_ref is not None and doc.model.compatible_with(open_ref)
         if same or (compatible and not Path(doc.model.folder).is_dir()):
-            ref = ModelReference.from_config(self.engine.config, current)
-            self.session.replace_document(replace(doc, model=ref))
-            self._update_title()
+            self.session.replace_document(replace(doc, model=open_ref), path)
         elif Path(doc.model.folder).is_dir():
-            self._pending_project = doc  # opened when its model has loaded (dropped if loading fails)
-            self.load_model(doc.model.folder)
+            self._pending_project = (doc, path)  # opened when its model has loaded (dropped if loading fails)
+            self.load_model(doc.model.folder, confirmed=True)
         else:
             show_error(self, "Model not found",
                        f"The project's model folder {doc.model.folder} does not exist. Open a model with "
                        f"{doc.model.num_classes} classes and noise size {doc.model.z_dim}, then open the project again.")
+            return False
+        return True
 
     def _on_failed(self, msg: w.Failed):
         if msg.request_id == getattr(self, "_model_request", None):
@@ -373,14 +444,9 @@ class MainWindow(QMainWindow):
         return self._photo_dialog
 
     def closeEvent(self, event):
-        if self.ask_to_save and not self.session.stack.isClean():
-            answer = QMessageBox.question(
-                self, "Unsaved changes", "Save the project before closing?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel or (
-                    answer == QMessageBox.StandardButton.Save and not self.files.save_project()):
-                event.ignore()
-                return
+        if not self.confirm_discard("closing"):
+            event.ignore()
+            return
         self.engine.shutdown()
         super().closeEvent(event)
         self.closed.emit()

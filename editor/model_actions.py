@@ -33,12 +33,13 @@ class ModelActions(QObject):
         engine.modelLoaded.connect(lambda m: self.remember(m.folder))
 
     def load(self, folder) -> int:
+        """Submit the load itself; menus go through the window's load_model (it asks about unsaved work)."""
         return self.engine.submit(w.LoadModel(Path(folder), self.device))
 
     def open_model_folder(self):
         folder = choose_dir(self.window, "Open model folder (config.json + safetensors)", "models")
         if folder:
-            self.load(folder)
+            self.window.load_model(folder)
 
     # -- recent ----------------------------------------------------------------------------------
     def recent(self) -> list[str]:
@@ -56,7 +57,7 @@ class ModelActions(QObject):
         recent = self.recent()
         for folder in recent:
             act = menu.addAction(folder)
-            act.triggered.connect(lambda _=False, f=folder: self.load(f))
+            act.triggered.connect(lambda _=False, f=folder: self.window.load_model(f))
         if not recent:
             menu.addAction("(none yet)").setEnabled(False)
 
@@ -108,7 +109,7 @@ class ModelActions(QObject):
     def _on_task_finished(self, msg: w.TaskFinished):
         if msg.request_id == self._import_id:
             self._close_progress()
-            self.load(msg.result)
+            self.window.load_model(msg.result)
 
     def _on_failed(self, msg: w.Failed):
         if msg.request_id == self._import_id:

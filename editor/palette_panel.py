@@ -67,6 +67,7 @@ class PalettePanel(QWidget):
         state.classChanged.connect(self._show_current)
         state.recentChanged.connect(self._show_recent)
         session.documentReplaced.connect(self.rebuild)
+        session.modelChanged.connect(self.rebuild)
         self.rebuild()
 
     def rebuild(self):

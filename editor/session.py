@@ -6,6 +6,8 @@ QUndoStack. Listeners learn what changed through `changed(set_of_layer_names)`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -59,8 +61,17 @@ class DocumentCommand(QUndoCommand):
 
 
 class EditorSession(QObject):
+    """The open document, its undo history and the file it belongs to.
+
+    `project_path` is the one record of which file the document is (None: untitled). Only two things
+    change it: replacing the document (which names the new document's file, None for a new one) and
+    saving under a name; the window title follows `pathChanged`.
+    """
+
     changed = Signal(object)  # set of layer names: labels, noise, locked, image, seed
     documentReplaced = Signal()
+    pathChanged = Signal(object)  # Path | None: the file the document is saved to
+    modelChanged = Signal()  # doc.model is another model (set_model, or a replacement with another model)
     pushed = Signal(object)  # the DocumentCommand just pushed
 
     def __init__(self, doc: LabelDocument, parent=None):
@@ -69,7 +80,18 @@ class EditorSession(QObject):
         self.stack = QUndoStack(self)
         self.stack.setUndoLimit(UNDO_LIMIT)
         self.rng = np.random.default_rng()
-        self.project_path = None
+        self._project_path: Path | None = None
+
+    @property
+    def project_path(self) -> Path | None:
+        return self._project_path
+
+    @project_path.setter
+    def project_path(self, path) -> None:
+        path = Path(path) if path else None
+        if path != self._project_path:
+            self._project_path = path
+            self.pathChanged.emit(path)
 
     def push(self, cmd) -> DocumentCommand | None:
         if cmd is None:
@@ -83,9 +105,26 @@ class EditorSession(QObject):
         i = self.stack.index()
         return self.stack.command(i - 1) if i > 0 else None
 
-    def replace_document(self, doc: LabelDocument) -> None:
+    def replace_document(self, doc: LabelDocument, path=None) -> None:
+        """A different document (opened, new, restored, or made for another model): `path` is its file
+        (None = untitled), its history starts empty. Callers ask the user first (MainWindow.confirm_discard)."""
+        other_model = doc.model != self.doc.model
         self.doc = doc
+        self.project_path = path
         self.stack.clear()
         self.stack.setClean()
         self.documentReplaced.emit()
+        if other_model:
+            self.modelChanged.emit()
         self.changed.emit({"labels", "noise", "locked", "image", "seed"})
+
+    def set_model(self, ref) -> None:
+        """The same document with a compatible model (same classes, noise size and size): the layout,
+        noise and history stay. A saved project now names another model folder, so it counts as changed."""
+        if ref == self.doc.model:
+            return
+        moved = ref.folder != self.doc.model.folder
+        self.doc.model = ref
+        if moved and self.project_path is not None:
+            self.stack.resetClean()
+        self.modelChanged.emit()

@@ -102,7 +102,7 @@ def attach(window, settings: EditorSettings | None = None, restore_geometry: boo
         if window.session.project_path is not None:
             settings.remember_project(window.session.project_path)
 
-    window.files.projectOpened.connect(note_project)
+    window.session.pathChanged.connect(note_project)  # opened (and its model loaded) or saved as
     window.session.stack.cleanChanged.connect(lambda clean: clean and note_project())  # saving sets clean
     window.closed.connect(lambda: (settings.save_window(window), settings.sync()))
     return settings
