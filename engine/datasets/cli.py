@@ -12,6 +12,9 @@ def _cmd_build(args) -> int:
     written = build_photos(args.out, verify=not args.no_verify, full_resolution=writer, reuse=args.reuse)
     print(f"{len(written)} photos in {args.out}")
     if writer is not None:
+        from .landscape_sources import load_manifest
+
+        writer.prune(load_manifest())
         print(f"{writer.counts['train']} train and {writer.counts['heldout']} held-out labelled photos in {args.folders}")
     return 0
 

@@ -121,7 +121,22 @@ def folder_writer(root, log=print):
         counts[entry["split"]] += 1
         log(f"{entry['id']}: {photo.width}x{photo.height} photo and labels in {split_dir}")
 
+    def prune(manifest: dict) -> list[Path]:
+        """Remove photos a previous build left in a split they no longer belong to (dropped from the
+        manifest, moved to the other split, or no longer annotated)."""
+        keep = {(e["split"], e["id"]) for e in manifest["photos"]
+                if (RESOURCES_DIR / "annotations" / f"{e['id']}.json").is_file()}
+        removed = []
+        for split in ("train", "heldout"):
+            for path in sorted((root / split / "images").glob("*.png")) + sorted((root / split / "labels").glob("*.png")):
+                if (split, path.stem) not in keep:
+                    path.unlink()
+                    removed.append(path)
+                    log(f"removed stale {path}")
+        return removed
+
     write.counts = counts
+    write.prune = prune
     return write
 
 
@@ -147,6 +162,7 @@ def main(argv=None) -> int:
         return 2
     print(f"{len(written)} photos in {args.out}")
     if writer is not None:
+        writer.prune(load_manifest())
         print(f"{writer.counts['train']} train and {writer.counts['heldout']} held-out labelled photos in {args.folders}")
     return 0
 

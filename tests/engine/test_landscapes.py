@@ -74,7 +74,7 @@ def test_every_annotation_source_belongs_to_a_manifest_photo_and_says_what_was_d
 
 
 def test_enough_labelled_photos_mostly_from_several_packages():
-    assert len(ANNOTATED) >= 30
+    assert len(ANNOTATED) >= 45
     assert len({e["source"]["package"] for e in ANNOTATED}) >= 6
 
 
@@ -160,6 +160,12 @@ def test_folder_writer_puts_labelled_photos_in_their_split_with_both_class_list_
     assert class_file["names"][0] == "unknown" and len(class_file["colors"]) == len(CLASSES)
     assert class_file["classes"] == CLASSES
     assert write.counts[entry["split"]] == 1
+    (split / "images" / "dropped_photo.png").write_bytes(b"")
+    other = "train" if entry["split"] == "heldout" else "heldout"
+    (tmp_path / other / "labels" / f"{photo_id}.png").write_bytes(b"")  # as if it had changed split
+    removed = write.prune(MANIFEST)
+    assert sorted(p.name for p in removed) == sorted(["dropped_photo.png", f"{photo_id}.png"])
+    assert (split / "images" / f"{photo_id}.png").exists() and (split / "labels" / f"{photo_id}.png").exists()
 
 
 def _tiny_dataset(tmp_path, label_size):
