@@ -1,6 +1,7 @@
 """Shared test fixtures: paths to ../shared and a tiny model imported from the public-code fixture."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,9 +14,21 @@ VECTORS = FIXTURE_RUN / "test_vectors"
 KEY_MANIFEST = SHARED / "reference" / "oasis_official_checkpoint_keys.json"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Editors started by tests must never write the user's real crash-recovery file (a killed test would
-# leave a restore prompt behind for the next real start).
-os.environ.setdefault("OASIS_STUDIO_RECOVERY_DIR", tempfile.mkdtemp(prefix="oasis-recovery-"))
+
+# Tests never touch the user's settings (Recent models, last folders, window geometry) or data (the
+# crash-recovery file: a killed test would leave a restore prompt behind for the next real start).
+# Before anything creates a QSettings, Qt's per-user folders point into a folder of this session, in
+# this process and in every editor it starts.
+REAL_CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+REAL_DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+TEST_USER_DIRS = Path(tempfile.mkdtemp(prefix="oasis-test-user-dirs-"))
+os.environ["XDG_CONFIG_HOME"] = str(TEST_USER_DIRS / "config")
+os.environ["XDG_DATA_HOME"] = str(TEST_USER_DIRS / "data")
+os.environ["OASIS_STUDIO_RECOVERY_DIR"] = str(TEST_USER_DIRS / "recovery")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(TEST_USER_DIRS, ignore_errors=True)
 
 
 @pytest.fixture(params=[False, True], ids=["cpu-without-amx", "cpu-with-amx"])
