@@ -8,6 +8,8 @@ from pathlib import Path
 
 from engine.resources import default_model_dir
 
+from .xcb_libraries import missing_libraries_message
+
 STARTER_LAYOUT = default_model_dir().parent / "landscapes" / "painted" / "mountain_lake.png"
 DEFAULT_MODEL = default_model_dir()  # <repo>/resources/default_model, or inside the PyInstaller bundle
 SCREENSHOT_TIMEOUT_MS = 180_000
@@ -29,8 +31,17 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def _application_exists() -> bool:
+    core = sys.modules.get("PySide6.QtCore")
+    return core is not None and core.QCoreApplication.instance() is not None
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problem = None if _application_exists() else missing_libraries_message()
+    if problem:  # before any Qt GUI import: Qt would abort naming only the first missing library
+        print(problem, file=sys.stderr)
+        return 1
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
