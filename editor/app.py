@@ -55,9 +55,10 @@ def main(argv=None) -> int:
         QCoreApplication.setApplicationName("OASIS Studio")
     embedded = QApplication.instance() is not None  # tests or a host program own the application
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    from . import desktop, theme
+    from . import desktop, logfile, theme
 
-    if not embedded:  # a host program keeps its own look
+    if not embedded:  # a host program keeps its own look and its own logging
+        logfile.install()
         theme.apply(app)
         theme.follow_changes(app)
         app.setWindowIcon(desktop.app_icon())

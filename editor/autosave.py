@@ -13,6 +13,7 @@ start, the previous session ended without saving and the editor offers to restor
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from engine.errors import InputError
 from .dialogs import show_error
 from .document.project_file import load_project, save_project
 
+log = logging.getLogger(__name__)
 RECOVERY_NAME = "recovery.oasisproj"
 DEFAULT_INTERVAL_MS = 3000
 
@@ -70,7 +72,10 @@ class Autosaver(QObject):
         try:
             save_project(self.path, self.session.doc)
         except (OSError, InputError) as e:
-            self.last_error = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
+            message = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
+            if message != self.last_error:  # once per cause, not every few seconds
+                log.warning("%s (%s)", message, self.path)
+            self.last_error = message
             self.window.statusBar().showMessage(self.last_error, 8000)
             return False
         self._dirty, self.last_error = False, None
@@ -84,6 +89,7 @@ class Autosaver(QObject):
             pass
         except OSError as e:
             self.last_error = f"cannot remove the recovery file {self.path}: {e.strerror}"
+            log.warning(self.last_error)
 
     def offer_restore(self) -> bool:
         """Ask to restore a recovery file left by a session that ended without saving; True if restored."""

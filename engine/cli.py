@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from pathlib import Path
 
@@ -110,6 +111,7 @@ def _cmd_info(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m engine", description="OASIS Studio engine")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr (default: warnings)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("import-oasis", help="convert a public OASIS run folder into a model folder")
@@ -156,8 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .logs import log_to_stderr
+
     try:
         args = build_parser().parse_args(argv)
+        log_to_stderr(logging.INFO if args.verbose else logging.WARNING)
         return int(args.func(args) or 0)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)

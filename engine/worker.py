@@ -21,6 +21,7 @@ Scheduling:
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import InputError
+
+log = logging.getLogger(__name__)
 
 INTERACTIVE = 0
 BACKGROUND = 1
@@ -320,7 +323,7 @@ class EngineWorker:
         try:
             self._on_message(message)
         except Exception:  # a broken listener must not kill the worker thread
-            traceback.print_exc()
+            log.exception("a listener of the engine worker failed on %s", type(message).__name__)
 
     def _run(self, entry: _Entry) -> None:
         request, rid = entry.request, entry.request_id
@@ -328,12 +331,15 @@ class EngineWorker:
         try:
             result = self._execute(request, rid)
         except InputError as e:
+            log.info("%s %d refused: %s", type(request).__name__, rid, e)
             self._emit(Failed(rid, str(e)))
             return
         except MemoryError:
+            log.error("%s %d ran out of memory", type(request).__name__, rid)
             self._emit(Failed(rid, "out of memory: try a smaller image or close other programs"))
             return
         except Exception as e:  # a bug: still a message, with the traceback for the details box
+            log.exception("%s %d failed", type(request).__name__, rid)
             self._emit(Failed(rid, f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()))
             return
         if self._is_stale(entry):
@@ -362,6 +368,7 @@ class EngineWorker:
             from .api import load_model
 
             model = load_model(request.folder, device=request.device)
+            log.info("model %s loaded on %s", request.folder, model.device)
             self.model = model
             self._sessions = {}
             return ModelLoaded(rid, model.config, Path(request.folder), str(model.device), model.can_segment)

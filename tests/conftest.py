@@ -25,6 +25,7 @@ TEST_USER_DIRS = Path(tempfile.mkdtemp(prefix="oasis-test-user-dirs-"))
 os.environ["XDG_CONFIG_HOME"] = str(TEST_USER_DIRS / "config")
 os.environ["XDG_DATA_HOME"] = str(TEST_USER_DIRS / "data")
 os.environ["OASIS_STUDIO_RECOVERY_DIR"] = str(TEST_USER_DIRS / "recovery")
+os.environ["OASIS_STUDIO_LOG_DIR"] = str(TEST_USER_DIRS / "logs")
 
 
 def pytest_sessionfinish(session, exitstatus):
