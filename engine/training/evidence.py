@@ -98,7 +98,7 @@ def reference_sets(cfg, heldout, train, settings: EvidenceSettings, extract, cac
     real_a, _ = _uint8_crops(heldout, cfg.height, n, cfg.unknown_index, settings.seed)
     real_b, labels_b = _uint8_crops(heldout, cfg.height, n, cfg.unknown_index, settings.seed + 1)
     painted = painted_set(cfg.class_names, n, cfg.height, cfg.width, settings.seed + 2)
-    flat_own = np.stack([region_mean_colours(im, lab) for im, lab in zip(real_b, labels_b)])
+    flat_own = np.stack([region_mean_colours(im, lab) for im, lab in zip(real_b, labels_b, strict=True)])
     out = {"key": np.array(key), "real_b": real_b, "labels_b": labels_b, "painted_labels": painted,
            "features_real_a": extract(real_a), "features_real_b": extract(real_b),
            "features_flat_own_b": extract(flat_own), "features_flat_class_b": extract(colours[labels_b]),

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..errors import InputError
 from ..imagefiles import write_label_map
 from .cli import REPO_LANDSCAPES, read_classes
 
@@ -29,7 +30,7 @@ def _ridge(rng_seed, base, amp, n=9):
     rng = np.random.default_rng(rng_seed)
     xs = np.linspace(0, SIZE, n)
     ys = base + rng.uniform(-amp, amp, n)
-    return list(zip(xs, ys))
+    return list(zip(xs, ys, strict=True))
 
 
 def layouts(c: dict) -> dict:
@@ -78,7 +79,7 @@ def layouts(c: dict) -> dict:
 
 def _jagged(rng, base, amp, n, size):
     xs = np.linspace(0, size, n)
-    return list(zip(xs, base + rng.uniform(-amp, amp, n)))
+    return list(zip(xs, base + rng.uniform(-amp, amp, n), strict=True))
 
 
 def random_layout(c: dict, rng: np.random.Generator, size: int = SIZE) -> np.ndarray:
@@ -95,6 +96,9 @@ def random_layout(c: dict, rng: np.random.Generator, size: int = SIZE) -> np.nda
         p = np.array([weights[n] for n in names])
         return names[int(rng.choice(len(names), p=p / p.sum()))]
 
+    if "sky" not in c or not any(n in c for n in ("grass", "sand", "ground", "water")):
+        raise InputError("painted landscape layouts need the classes 'sky' and one of grass, sand, ground, "
+                         f"water; these classes are: {', '.join(c)}")
     s = size / SIZE
     m = np.full((size, size), c["sky"], np.uint8)
     horizon = rng.uniform(0.45, 0.75) * size  # where the land starts

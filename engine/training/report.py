@@ -27,21 +27,41 @@ from .cli import REPO_LANDSCAPES
 from .data import BatchSampler, SamplerSettings
 from .lattice import lattice_report
 
-
 GRID_SEEDS = (1, 2, 3, 4)
 SECTIONS = ("grid", "segmentation", "kid", "timing", "fid")
 DEFAULT_SECTIONS = ("grid", "segmentation", "kid", "timing")
+
+
+def painted_layout_maps(model, painted_dir: Path) -> dict:
+    """The painted layouts (indices of the bundled classes.json) in the model's class indices, matched
+    by class name; a layout using a class the model lacks is left out. A model with none of them (its
+    own classes) gets six fixed-seed random layouts of its classes instead."""
+    from .cli import read_classes
+    from .painted_layouts import random_layout
+
+    names = list(model.config.class_names)
+    bundled, _ = read_classes(REPO_LANDSCAPES / "classes.json")
+    to_model = np.array([names.index(n) if n in names else -1 for n in bundled])
+    out = {}
+    for path in sorted(Path(painted_dir).glob("*.png")):
+        labels = to_model[read_label_map(path)]
+        if labels.min() >= 0:
+            out[path.stem] = labels
+    if not out:
+        rng = np.random.default_rng(0)
+        index = {n: i for i, n in enumerate(names)}
+        out = {f"random_{k}": random_layout(index, rng, model.config.height).astype(np.int64) for k in range(6)}
+    return out
 
 
 def painted_grid(model, painted_dir: Path, out: Path, seeds=GRID_SEEDS) -> dict:
     """The painted layouts with one image per seed; also how lattice-locked their texture is."""
     palette = np.array(model.config.palette, np.uint8)
     rows, names, images, label_maps = [], [], [], []
-    for path in sorted(Path(painted_dir).glob("*.png")):
-        labels = read_label_map(path)
+    for name, labels in painted_layout_maps(model, painted_dir).items():
         fakes = [model.generate(labels, global_noise(model.config.z_dim, s)) for s in seeds]
         rows.append(np.concatenate([palette[labels], *(image_to_uint8(f) for f in fakes)], axis=1))
-        names.append(path.stem)
+        names.append(name)
         images += fakes
         label_maps += [labels] * len(fakes)
     write_picture(out, np.concatenate(rows, axis=0))
@@ -161,7 +181,7 @@ def real_crop_features(pairs, size: int, samples: int, unknown_index, cache: Pat
     extract = extract or InceptionFeatures()
     real_a, labels_a = crops(seed)
     real_b, _ = crops(seed + 1)
-    flat = np.stack([region_mean_colours(im, lab) for im, lab in zip(real_a, labels_a)])
+    flat = np.stack([region_mean_colours(im, lab) for im, lab in zip(real_a, labels_a, strict=True)])
     out = {"real_a": extract(real_a), "real_b": extract(real_b), "flat_a": extract(flat),
            "labels_a": labels_a.astype(np.uint8), "samples": np.array(samples), "size": np.array(size)}
     if cache is not None:

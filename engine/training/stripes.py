@@ -60,8 +60,12 @@ def _line_consistent_share(values: np.ndarray, key: np.ndarray, along: np.ndarra
     n = np.repeat(sizes, sizes)
     first, last = rank < 0.45 * n, rank >= 0.55 * n
     groups = np.repeat(np.arange(len(starts)), sizes)
-    m1 = np.bincount(groups[first], values[first], len(starts)) / np.maximum(np.bincount(groups[first], minlength=len(starts)), 1)
-    m2 = np.bincount(groups[last], values[last], len(starts)) / np.maximum(np.bincount(groups[last], minlength=len(starts)), 1)
+
+    def part_means(part):
+        sums = np.bincount(groups[part], values[part], len(starts))
+        return sums / np.maximum(np.bincount(groups[part], minlength=len(starts)), 1)
+
+    m1, m2 = part_means(first), part_means(last)
     usable = sizes >= MIN_LINE
     return float((sizes * m1 * m2)[usable].sum() / total)
 
@@ -102,8 +106,8 @@ def border_profile(image: np.ndarray, labels: np.ndarray) -> dict:
 def stripe_report(images, labels) -> dict:
     """Means over images: the share of in-region fine texture running down columns (vertical streaks)
     and along rows (horizontal stripes), and the border's excess and contrast in grey levels."""
-    shares = [stripe_shares(im, lab) for im, lab in zip(images, labels)]
-    borders = [border_profile(im, lab) for im, lab in zip(images, labels)]
+    shares = [stripe_shares(im, lab) for im, lab in zip(images, labels, strict=True)]
+    borders = [border_profile(im, lab) for im, lab in zip(images, labels, strict=True)]
     return {"vertical_stripes": float(np.mean([s["columns"] for s in shares])),
             "horizontal_stripes": float(np.mean([s["rows"] for s in shares])),
             **{f"border_{k}": float(np.mean([p[k] for p in borders])) for k in ("excess", "contrast")}}

@@ -37,7 +37,9 @@ def test_kid_is_zero_in_expectation_for_one_distribution_and_positive_for_a_shif
     # the biased estimate (i = j terms kept) on the same kind of draws is clearly positive: the test
     # above would see a bias of that size
     def biased(x, y):
-        return float(((x @ x.T / 4 + 1) ** 3).mean() + ((y @ y.T / 4 + 1) ** 3).mean() - 2 * ((x @ y.T / 4 + 1) ** 3).mean())
+        def k(a, b):
+            return ((a @ b.T / 4 + 1) ** 3).mean()
+        return float(k(x, x) + k(y, y) - 2 * k(x, y))
     bias = np.array([biased(rng.standard_normal((10, 4)), rng.standard_normal((10, 4))) for _ in range(400)])
     assert bias.mean() > 10 * se
     a, b = rng.standard_normal((100, 8)), rng.standard_normal((100, 8))
@@ -117,3 +119,10 @@ def test_split_pairs_reads_the_folder_layout(tmp_path, synthetic_data):
     # the synthetic photos are each class's colour plus symmetric noise; class 4 has no pixels
     assert np.abs(colours[1].astype(int) - (70, 130, 230)).max() <= 2
     assert tuple(colours[4]) == (128, 128, 128)
+
+
+def test_random_painted_layouts_refuse_a_class_list_without_sky_and_land():
+    from engine.errors import InputError
+
+    with pytest.raises(InputError, match="need the classes 'sky'.*these classes are: unknown, road"):
+        random_layout({"unknown": 0, "road": 1}, np.random.default_rng(0))
