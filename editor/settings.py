@@ -67,9 +67,6 @@ class EditorSettings:
         items = [path] + [p for p in self.recent_projects() if p != path]
         self.qs.setValue(RECENT_PROJECTS, items[:RECENT_COUNT])
 
-    def forget_project(self, path) -> None:
-        self.qs.setValue(RECENT_PROJECTS, [p for p in self.recent_projects() if p != str(path)])
-
     # -- window ----------------------------------------------------------------------------------
     def save_window(self, window) -> None:
         self.qs.setValue(GEOMETRY, window.saveGeometry())

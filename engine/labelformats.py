@@ -321,9 +321,3 @@ def write_indexed_png_with_names(png: Path, labels: np.ndarray, class_names, pal
     write_label_map(png, labels, palette)
     atomic_write_text(png.with_suffix(".classes.json"),
                       json.dumps({"class_names": list(class_names), "palette": [list(c) for c in palette]}, indent=1))
-
-
-def palette_of_png(png: Path) -> list | None:
-    im = Image.open(png)
-    pal = im.getpalette()
-    return [tuple(pal[i:i + 3]) for i in range(0, len(pal), 3)] if pal else None

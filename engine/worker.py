@@ -24,7 +24,7 @@ import itertools
 import logging
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -193,7 +193,6 @@ class TaskContext:
 class _Entry:
     request_id: int
     request: Any
-    cancelled: bool = field(default=False)
 
 
 class EngineWorker:

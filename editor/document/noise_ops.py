@@ -15,7 +15,6 @@ from .painting import Patch, patch_from_full
 
 ONE_VECTOR = "one vector"  # the region gets a single fresh z: it restyles as one coherent object
 PER_PIXEL = "per pixel"  # every pixel gets its own z: a noisier, more textured change
-RESAMPLE_MODES = (ONE_VECTOR, PER_PIXEL)
 
 
 def fresh_values(rng: np.random.Generator, z_dim: int, patch: Patch, mode: str) -> np.ndarray:

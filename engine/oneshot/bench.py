@@ -36,7 +36,6 @@ from .data import load_inputs  # noqa: E402
 from .trainer import OneShotTrainer, prepare_run_data  # noqa: E402
 
 BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx"
-PUBLIC_CODE_S_PER_IT = 3.3  # docs/one-shot-models.md, same CPU, 128x256 with mask, batch 5
 
 
 def _configs(image: str, mask: str) -> dict:
@@ -104,9 +103,6 @@ def main(argv=None) -> int:
     a = med["a_faithful_fp32"]
     print(f"speed-up same model (a/b): {a / med['b_optimised_same_model']:.2f}x")
     print(f"speed-up cpu preset (a/c): {a / med['c_cpu_preset']:.2f}x")
-    print(f"public code on this CPU (doc): {PUBLIC_CODE_S_PER_IT} s/it -> vs b "
-          f"{PUBLIC_CODE_S_PER_IT / med['b_optimised_same_model']:.2f}x, vs c "
-          f"{PUBLIC_CODE_S_PER_IT / med['c_cpu_preset']:.2f}x")
     print(f"one large fp32 3x3 conv forward: {conv_rate():.0f} GFLOP/s (an upper reference for the rates above)")
     print(f"threads {args.threads}; load average (1, 5, 15 min) at the end: "
           + ", ".join(f"{v:.2f}" for v in os.getloadavg()))

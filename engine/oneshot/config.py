@@ -1,6 +1,6 @@
 """Configuration of a one-shot run, derived from the training image size.
 
-Geometry follows the public SIV-GAN/OSMIS implementation (see docs/one-shot-models.md):
+Geometry follows the authors' public SIV-GAN/OSMIS implementation:
 g = smallest number of generator blocks for which both rounded sides / 2^(g-1) lie in [3, 7].
 """
 from __future__ import annotations
