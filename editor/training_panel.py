@@ -15,6 +15,7 @@ QueuedConnection, so every handler here runs on the GUI thread.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -41,6 +42,8 @@ from .train_dialog import TrainingRequest
 
 GUI_PROGRESS_EVERY = 1
 PAUSE_POLL_S = 0.05  # how often a paused trainer looks for interactive requests and Cancel
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -167,6 +170,7 @@ class TrainingController(QObject):
         except MemoryError:
             outcome.error = "out of memory: try a smaller max image size or the cpu preset"
         except Exception as e:  # noqa: BLE001 - a bug: reported in the panel's error box with the traceback
+            log.exception("one-shot training of %s failed", req.run_dir)
             outcome.error, outcome.details = f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()
         return outcome
 
