@@ -20,12 +20,12 @@ from engine import worker as w
 from engine.imagefiles import image_to_uint8
 
 from .document import noise_ops
-from .document.locked_look import LockedLook, LookRequest
 from .document.commands import Compound, SetImage, diff_edit
+from .document.locked_look import LockedLook, LookRequest
 from .engine_client import EngineClient
 from .session import DocumentCommand, EditorSession
 
-NOISE_AFFECTS_IMAGE = {"labels", "noise"}
+NOISE_AFFECTS_IMAGE = {"labels", "noise", "locked"}  # live mode regenerates after these (unlocking frees a look)
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,8 @@ class ImportRunDialog(QDialog):
             self.height_px.setValue(s.height)
             self.width_px.setValue(s.width)
         else:
-            self.dataset.setText(f"{s.dataset}: a custom dataset — opt.txt records neither its resolution nor "
-                                 f"its class names: give the height and width it was trained at")
+            self.dataset.setText(f"{s.dataset}: a custom dataset, opt.txt has no resolution or class names")
+        self._fit_height()
         self._classes_row.setEnabled(s.preset is None)
         self._classes_row.setToolTip("" if s.preset is None else f"{s.dataset} brings its own class names")
         current = self.tag.currentText()
@@ -151,6 +151,12 @@ class ImportRunDialog(QDialog):
 
     def show_problem(self, text: str) -> None:
         self.message.setText(text)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show wrapped lines (a QFormLayout does not grow its dialog by itself)."""
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def problems(self) -> list[str]:
         """What keeps the import from starting, in the dialog's own words (empty: good to go)."""

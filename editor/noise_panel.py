@@ -137,7 +137,8 @@ class NoisePanel(QWidget):
         self.seed = QSpinBox(maximum=MAX_SEED, keyboardTracking=False)
         self.seed.setToolTip("The global noise seed: the same seed gives the same image (locked regions keep theirs)")
         new_seed = QPushButton(qta.icon("fa5s.dice"), "New seed")
-        new_seed.setToolTip("Draw a random seed: restyles everything that is not locked; locked regions keep their look (Ctrl+R)")
+        new_seed.setToolTip("Draw a random seed: restyles everything that is not locked; locked regions keep "
+                            "their look (Ctrl+R)")
         self.action = QComboBox()
         self.action.addItems(BRUSH_ACTIONS)
         for i, name in enumerate(BRUSH_ACTIONS):

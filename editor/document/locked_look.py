@@ -66,7 +66,7 @@ def compose(new: np.ndarray, previous: np.ndarray, weights: np.ndarray) -> np.nd
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared and hashed by identity
 class LookRequest:
     """What a generation request needs to compose its result: taken when the request is sent."""
 
@@ -78,7 +78,7 @@ class LookRequest:
     previous_seam_values: np.ndarray | None  # N x 3: the reference `previous` was composed from there
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Record:
     labels: np.ndarray
     seam: np.ndarray | None  # flat indices of the seam pixels (0 < weight < 1)

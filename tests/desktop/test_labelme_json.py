@@ -50,7 +50,7 @@ def test_every_shape_type_is_painted_and_names_are_matched(tmp_path, model):
     label_file, mapping = prepare_import(path, model)
     assert label_file.class_names == ["_background_", "sky", "Water", "tree", "rock", "car"]
     assert label_file.labels.shape == (48, 64)
-    names = dict(zip(range(6), label_file.class_names))
+    names = dict(enumerate(label_file.class_names))
     at = lambda x, y: names[int(label_file.labels[y, x])]  # noqa: E731
     assert at(60, 10) == "sky" and at(10, 40) == "Water" and at(50, 30) == "tree" and at(50, 35) == "tree"
     assert at(57, 30) == "_background_"  # just outside the circle

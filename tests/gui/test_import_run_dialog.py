@@ -30,7 +30,7 @@ def test_opt_txt_fills_the_preset_and_the_size(qtbot, tmp_path):
     assert [dlg.tag.itemText(i) for i in range(dlg.tag.count())] == ["best", "latest", "5000"]
     assert not dlg._classes_row.isEnabled()  # the preset brings its class names
     dlg.run_dir.setText(str(FIXTURE_RUN))  # a custom run: size unknown, class names offered
-    assert "custom" in dlg.dataset.text() and "height and width" in dlg.dataset.text()
+    assert "custom dataset" in dlg.dataset.text() and "no resolution" in dlg.dataset.text()
     assert dlg._classes_row.isEnabled()
 
 

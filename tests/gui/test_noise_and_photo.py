@@ -100,6 +100,11 @@ def test_a_locked_region_keeps_its_look_when_the_rest_is_reseeded(qtbot, window)
     with qtbot.waitSignal(w.generation.imageAdopted, timeout=60_000):
         w.noise.set_seed(doc.seed + 7)
     assert np.array_equal(doc.image[locked], before[locked])
+    # unlocking, in live mode, shows the region as the new seed makes it
+    with qtbot.waitSignal(w.generation.imageAdopted, timeout=60_000):
+        w.noise_panel._unlock_all()
+    assert not doc.locked.any()
+    assert np.abs(doc.image.astype(int) - before.astype(int))[locked].mean() > 1
     w.generation.set_live(False)
 
 
