@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from engine.errors import InputError
 
@@ -45,6 +45,13 @@ class Autosaver(QObject):
         self.saves = 0
         self.last_error: str | None = None
         self._dirty = False
+        # A failed autosave means crash recovery is off: say so where it stays in sight until a save works
+        self.warning = QLabel()
+        self.warning.setObjectName("autosaveWarning")
+        self.warning.setStyleSheet("QLabel#autosaveWarning { background: #b3261e; color: white; "
+                                   "font-weight: bold; padding: 1px 8px; border-radius: 3px; }")
+        self.warning.hide()
+        window.statusBar().addPermanentWidget(self.warning)
         self.session.changed.connect(self._on_changed)
         self.session.stack.cleanChanged.connect(self._on_clean_changed)
         window.closed.connect(self.discard)  # a normal close has asked about saving already
@@ -60,6 +67,7 @@ class Autosaver(QObject):
     def _on_clean_changed(self, clean: bool):
         if clean:
             self._dirty = False
+            self._show_failure(None)  # saved: nothing is waiting to be recovered
             self.discard()
         else:
             self._dirty = True
@@ -75,12 +83,25 @@ class Autosaver(QObject):
             message = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
             if message != self.last_error:  # once per cause, not every few seconds
                 log.warning("%s (%s)", message, self.path)
-            self.last_error = message
-            self.window.statusBar().showMessage(self.last_error, 8000)
+            self._show_failure(message)
             return False
-        self._dirty, self.last_error = False, None
+        self._dirty = False
+        self._show_failure(None)
         self.saves += 1
         return True
+
+    def _show_failure(self, text: str | None) -> None:
+        """The warning stays visible (not a status message that times out) until autosave works again."""
+        self.last_error = text
+        if text is None:
+            self.warning.hide()
+            return
+        self.window.statusBar().showMessage(text, 8000)
+        self.warning.setText(f"⚠ {text} — crash recovery is off")
+        self.warning.setToolTip(f"The recovery file {self.path} could not be written, so unsaved work would be "
+                                f"lost in a crash. Your open document is unchanged: save it (Ctrl+S). This "
+                                f"warning goes away when an autosave works again.\n\n{text}")
+        self.warning.show()
 
     def discard(self) -> None:
         try:

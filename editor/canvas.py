@@ -90,6 +90,8 @@ class CanvasWidget(QWidget):
 
     # -- document -> cached QImages --------------------------------------------------------------
     def _on_replaced(self):
+        if self.tool is not None:
+            self.tool.drop()  # a gesture begun on the previous document or model
         pal = self.session.doc.model.palette
         self._colour_table = [QColor(*c).rgb() for c in pal] + [0xFF000000] * (256 - len(pal))
         self._on_changed({"labels", "image", "locked"})

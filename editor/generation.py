@@ -33,18 +33,21 @@ class GenerateTag:
     step: DocumentCommand | None  # the undo step this image belongs to (live mode), else None
     preview: bool = False  # a preview (blend slider drag): shown, but not an undo step
     look: LookRequest | None = None  # what the result is composed with (locked regions keep their look)
+    document: int = 0  # GenerationController.document_epoch when asked: a result for another document is dropped
 
 
 @dataclass(frozen=True)
 class VariationsTag:
     seeds: tuple
     look: LookRequest | None = None
+    document: int = 0
 
 
 class GenerationController(QObject):
     imageAdopted = Signal(float)  # seconds the generation took
     variationsReady = Signal(object, object)  # seeds, images (H x W x 3 uint8 each)
     liveChanged = Signal(bool)
+    message = Signal(str)  # status-bar text (a refused adoption)
 
     def __init__(self, session: EditorSession, engine: EngineClient, parent=None):
         super().__init__(parent)
@@ -55,10 +58,14 @@ class GenerationController(QObject):
         self._latest_generate = 0
         self._latest_variations = 0
         self._variation_locks = None  # the lock mask the variations were made with
+        # Counts document replacements and model changes: requests carry it, and a result made for an
+        # earlier document or model (a request still queued when the model switched) is never adopted.
+        self.document_epoch = 0
         self._lent: dict[int, np.ndarray] = {}  # request id -> the noise map it reads (see LabelDocument)
         self.look = LockedLook()  # every image shown is composed here: locked pixels keep their look
         session.doc.noise_lent = self._is_lent
         session.documentReplaced.connect(self._on_document_replaced)
+        session.modelChanged.connect(self._forget_results_in_flight)
         for finished in (engine.generated, engine.superseded, engine.failed):
             finished.connect(lambda msg: self._lent.pop(msg.request_id, None))
         engine.generated.connect(self._on_generated)
@@ -76,7 +83,15 @@ class GenerationController(QObject):
             if on:
                 self.generate()
 
+    def _forget_results_in_flight(self) -> None:
+        self.document_epoch += 1
+        self._variation_locks = None
+
+    def _fits(self, image: np.ndarray) -> bool:
+        return image.shape == (*self.session.doc.shape, 3)
+
     def _on_document_replaced(self) -> None:
+        self._forget_results_in_flight()
         doc = self.session.doc
         doc.noise_lent = self._is_lent
         self.look.clear()
@@ -101,7 +116,7 @@ class GenerationController(QObject):
             return None
         doc = self.session.doc
         labels = w.snapshot(doc.labels)
-        tag = GenerateTag(step, preview, self._look_request(labels))
+        tag = GenerateTag(step, preview, self._look_request(labels), self.document_epoch)
         rid = self.engine.submit(w.Generate(labels, doc.noise, self.precision, tag=tag))
         if not self.engine.worker.synchronous:
             self._lent[rid] = doc.noise
@@ -115,9 +130,12 @@ class GenerationController(QObject):
             self.generate(step)
 
     def _on_generated(self, msg: w.Generated) -> None:
-        if msg.request_id < self._latest_generate or not isinstance(msg.tag, GenerateTag):
+        if msg.request_id < self._latest_generate or not isinstance(msg.tag, GenerateTag) or \
+                msg.tag.document != self.document_epoch:
             return
         image = image_to_uint8(msg.image)
+        if not self._fits(image):  # cannot happen for a request of this epoch; never let it in regardless
+            return
         if msg.tag.look is not None:
             image = self.look.compose(image, msg.tag.look)
         step = msg.tag.step
@@ -141,23 +159,30 @@ class GenerationController(QObject):
         self._variation_locks = doc.locked.copy()  # adopting reproduces exactly these noise maps
         labels = w.snapshot(doc.labels)
         self._latest_variations = self.engine.submit(
-            w.GenerateBatch(labels, noises, self.precision, tag=VariationsTag(seeds, self._look_request(labels))))
+            w.GenerateBatch(labels, noises, self.precision, tag=VariationsTag(seeds, self._look_request(labels), self.document_epoch)))
         return self._latest_variations
 
     def _on_batch(self, msg: w.BatchGenerated) -> None:
-        if msg.request_id < self._latest_variations or not isinstance(msg.tag, VariationsTag):
+        if msg.request_id < self._latest_variations or not isinstance(msg.tag, VariationsTag) or \
+                msg.tag.document != self.document_epoch:
             return
         images = [image_to_uint8(im) for im in msg.images]
         if msg.tag.look is not None:
             images = [self.look.compose(im, msg.tag.look) for im in images]
         self.variationsReady.emit(msg.tag.seeds[:len(images)], images)
 
-    def adopt_variation(self, seed: int, image: np.ndarray) -> None:
-        """One undo step: the variation's seed and noise (locks respected) and its image."""
+    def adopt_variation(self, seed: int, image: np.ndarray) -> bool:
+        """One undo step: the variation's seed and noise (locks respected) and its image. An image of
+        another size than the document is refused (False): it was made for another model."""
         doc = self.session.doc
+        if not self._fits(image):
+            self.message.emit(f"Not adopted: the image is {image.shape[1]}×{image.shape[0]}, the document "
+                              f"{doc.shape[1]}×{doc.shape[0]} (made for another model)")
+            return False
         locks = self._variation_locks if self._variation_locks is not None else doc.locked
         parts = [noise_ops.reseed(doc, seed, locks), SetImage(doc.image, image, "adopt")]
         self.session.push(Compound(parts, f"adopt variation (seed {seed})"))
+        return True
 
     # -- layout replacement (photo to layout) ------------------------------------------------------
     def replace_labels(self, labels: np.ndarray, text: str) -> None:

@@ -299,6 +299,8 @@ class MainWindow(QMainWindow):
         self.canvas.cursorInfo.connect(self.cursor_label.setText)
         self.files.projectOpened.connect(self.open_document)
         self.session.pathChanged.connect(self._update_title)
+        self.session.modelChanged.connect(lambda: self.state.fit_model(self.session.doc.model.num_classes))
+        self.generation.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
         self.files.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.variations_panel.exportRequested.connect(self.files.export_variations)
         self.session.stack.cleanChanged.connect(self._on_clean_changed)

@@ -95,8 +95,21 @@ class PhotoToLayoutDialog(QDialog):
         engine.batchGenerated.connect(self._on_recreated)
         engine.failed.connect(self._on_failed)
         self.session.changed.connect(lambda layers: "labels" in layers and self._show_layout())
+        self.session.modelChanged.connect(self._on_model_changed)
+        self.session.documentReplaced.connect(self._on_model_changed)  # recreations were of another layout
         self._update_enabled()
         self._show_layout()
+
+    def _on_model_changed(self):
+        """Everything here was made at the old model's size: the photo is fitted again, the
+        recreations and any answer still on its way are dropped."""
+        self._segment_id = self._recreate_id = 0
+        self.recreated = []
+        self.results.clear()
+        self.status.setText("")
+        self._prepare()
+        self._show_layout()
+        self._update_enabled()
 
     @staticmethod
     def _titled(title, widget):

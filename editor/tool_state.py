@@ -25,6 +25,15 @@ class ToolState(QObject):
             self.current_class = index
             self.classChanged.emit(index)
 
+    def fit_model(self, num_classes: int) -> None:
+        """Another model: its class numbers mean other classes, so the recent row starts empty and the
+        current class stays only if the model has it."""
+        if self.recent:
+            self.recent = []
+            self.recentChanged.emit(self.recent)
+        if self.current_class >= num_classes:
+            self.set_class(1 if num_classes > 1 else 0)
+
     def note_used(self, index: int) -> None:
         """Remember a class that was actually painted with (the palette's 'recent' row)."""
         recent = [index] + [c for c in self.recent if c != index]

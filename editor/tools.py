@@ -43,6 +43,10 @@ class Tool:
 
     def cancel(self) -> None: ...
 
+    def drop(self) -> None:
+        """The document was replaced mid-gesture: forget the gesture, touching nothing of the new one."""
+        self.cancel()
+
     def paint_overlay(self, painter: QPainter, to_view) -> None:
         """Draw previews; `to_view(QPointF) -> QPointF` maps image pixels to widget coordinates."""
 
@@ -105,6 +109,9 @@ class BrushTool(Tool):
             self.doc.labels[...] = self._before
             self._before = None
             self.ctx.canvas.labels_changed()
+
+    def drop(self):
+        self._before = self._last = None  # the half stroke went with the old document
 
     def class_name(self) -> str:
         return self.doc.model.class_names[self.class_index()]

@@ -44,6 +44,12 @@ class VariationsPanel(QWidget):
         self.export.clicked.connect(lambda: self.exportRequested.emit(list(self.seeds), list(self.images)))
         self.grid.itemClicked.connect(self._adopt)
         generation.variationsReady.connect(self.show_variations)
+        # variations belong to one document and one model: another of either makes them meaningless
+        generation.session.documentReplaced.connect(self.clear)
+        generation.session.modelChanged.connect(self.clear)
+
+    def clear(self):
+        self.show_variations([], [])
 
     def show_variations(self, seeds, images):
         self.seeds, self.images = list(seeds), list(images)
@@ -58,4 +64,5 @@ class VariationsPanel(QWidget):
 
     def _adopt(self, item):
         row = self.grid.row(item)
-        self.generation.adopt_variation(self.seeds[row], self.images[row])
+        if 0 <= row < len(self.images):
+            self.generation.adopt_variation(self.seeds[row], self.images[row])

@@ -12,9 +12,10 @@ def test_results_older_than_the_newest_request_are_ignored(qtbot, window):
     image = np.zeros((3, 64, 64), np.float32)
     newest = gen.generate()
     before = window.session.stack.count()
-    window.engine.generated.emit(w.Generated(newest - 1, image, GenerateTag(None), 0.01))  # a late, older result
+    tag = GenerateTag(None, document=gen.document_epoch)  # made for the open document
+    window.engine.generated.emit(w.Generated(newest - 1, image, tag, 0.01))  # a late, older result
     assert window.session.stack.count() == before and window.session.doc.image is None
-    window.engine.generated.emit(w.Generated(newest, image + 1, GenerateTag(None), 0.01))
+    window.engine.generated.emit(w.Generated(newest, image + 1, tag, 0.01))
     assert window.session.stack.count() == before + 1
     assert (window.session.doc.image == 255).all()
 
