@@ -14,8 +14,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __all__ = ["load_model", "import_oasis_run", "InputError", "FORMAT_VERSION"]
 
-from .errors import InputError
 from .config import FORMAT_VERSION
+from .errors import InputError
 
 
 def __getattr__(name):

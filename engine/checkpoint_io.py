@@ -52,8 +52,8 @@ def check_state_against(expected: dict, state: dict, path, what: str) -> None:
             raise InputError(f"{what}: key {k!r} has shape {list(got)}, expected {list(shape)}", path)
     extra = sorted(set(state) - set(expected))
     if extra:
-        raise InputError(f"{what}: unexpected key {extra[0]!r}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""),
-                         path)
+        more = f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""
+        raise InputError(f"{what}: unexpected key {extra[0]!r}{more}", path)
 
 
 def read_safetensors(path: Path) -> dict:

@@ -53,7 +53,7 @@ def picture_to_model_input(rgb: np.ndarray, height: int, width: int) -> np.ndarr
     """Resize (bicubic, like the public data loader) and scale to 3 x H x W float32 in [-1, 1]."""
     im = Image.fromarray(rgb)
     if im.size != (width, height):
-        im = im.resize((width, height), Image.BICUBIC)
+        im = im.resize((width, height), Image.Resampling.BICUBIC)
     arr = np.asarray(im, dtype=np.float32) / 127.5 - 1.0
     return np.ascontiguousarray(arr.transpose(2, 0, 1))
 

@@ -15,6 +15,8 @@ BN_EPS = 1e-5
 
 
 class ChannelAffine(nn.Module):
+    scale: torch.Tensor
+    shift: torch.Tensor
     """An eval-mode BatchNorm without affine parameters, folded: x * scale + shift per channel."""
 
     def __init__(self, channels: int):
@@ -37,7 +39,9 @@ def param_free_norm(kind: str, channels: int, trainable: bool) -> nn.Module:
 def sn_conv(cin: int, cout: int, k: int, trainable: bool, bias: bool = True) -> nn.Conv2d:
     """A convolution that is spectrally normalised in training and a plain conv once folded."""
     conv = nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
-    return spectral_norm(conv) if trainable else conv
+    if trainable:
+        spectral_norm(conv)  # parametrises the module in place; it stays a Conv2d
+    return conv
 
 
 def fold_spectral_norm(weight_orig: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -74,6 +78,7 @@ def folded_state_dict(module: nn.Module) -> dict:
                 if sub.bias is not None:
                     out[prefix + "bias"] = sub.bias.detach().clone()
             elif isinstance(sub, nn.BatchNorm2d):
+                assert sub.running_mean is not None and sub.running_var is not None  # tracked statistics
                 scale, shift = fold_batch_norm(sub.running_mean, sub.running_var, sub.eps)
                 out[prefix + "scale"], out[prefix + "shift"] = scale.clone(), shift.clone()
     module.train(was_training)

@@ -86,7 +86,10 @@ def read_ora(path: Path) -> list[OraLayer]:
             root = ET.fromstring(z.read("stack.xml"))
             layers = []
             for el in root.iter("layer"):
-                rgba = np.asarray(Image.open(io.BytesIO(z.read(el.get("src")))).convert("RGBA"))
+                src = el.get("src")
+                if src is None:
+                    raise InputError("corrupt OpenRaster file (a layer without a src)", path)
+                rgba = np.asarray(Image.open(io.BytesIO(z.read(src))).convert("RGBA"))
                 layers.append(OraLayer(el.get("name", ""), rgba, el.get("visibility", "visible") == "visible",
                                        float(el.get("opacity", "1"))))
     except InputError:

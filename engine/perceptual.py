@@ -77,10 +77,11 @@ class PerceptualDistance:
 
     @torch.no_grad()
     def distance(self, fa: list[torch.Tensor], ia, fb: list[torch.Tensor], ib) -> torch.Tensor:
-        total = 0
-        for layer, (a, b) in enumerate(zip(fa, fb, strict=True)):
-            d = (a[ia] - b[ib]) ** 2
-            total = total + self.model.lins[layer](d).mean((1, 2, 3))
+        per_layer = [self.model.lins[layer]((a[ia] - b[ib]) ** 2).mean((1, 2, 3))
+                     for layer, (a, b) in enumerate(zip(fa, fb, strict=True))]
+        total = per_layer[0]
+        for d in per_layer[1:]:
+            total = total + d
         return total
 
     def pairwise_mean(self, images: torch.Tensor) -> float:

@@ -24,13 +24,18 @@ import itertools
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # imported where first used: `import engine.worker` stays free of torch
+    from .api import OasisModel
+    from .fast.session import GenerationSession
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ class Segment:
 class RunTask:
     """A background job: `task(ctx)` gets a TaskContext (model, should_stop, progress) and returns a value."""
 
-    task: Callable[["TaskContext"], Any]
+    task: Callable[[TaskContext], Any]
     name: str = "task"
     tag: Any = None
     channel: str | None = None
@@ -170,7 +175,7 @@ class Idle(Message):
 
 
 class TaskContext:
-    def __init__(self, worker: "EngineWorker", request_id: int):
+    def __init__(self, worker: EngineWorker, request_id: int):
         self._worker = worker
         self.request_id = request_id
 
@@ -202,8 +207,9 @@ class EngineWorker:
                  torch_threads: int | None = None):
         self._on_message = on_message
         self.synchronous = synchronous
-        self.model = None
-        self._sessions = {}  # precision -> GenerationSession of the current model (incremental regenerate)
+        self.model: OasisModel | None = None
+        # precision -> GenerationSession of the current model (incremental regenerate)
+        self._sessions: dict[str, GenerationSession] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Condition()
         self._queues: dict[int, list[_Entry]] = {INTERACTIVE: [], BACKGROUND: []}
