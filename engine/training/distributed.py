@@ -74,8 +74,13 @@ class Distributed:
         identically on every process, so they are not broadcast at every forward."""
         if not self.active:
             return model
+        import inspect
+
         ids = [self.device.index] if self.device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+        ddp = nn.parallel.DistributedDataParallel
+        no_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(ddp).parameters
+                   else {"broadcast_buffers": False})  # the name changed in torch 2.13
+        return ddp(model, device_ids=ids, **no_sync)
 
     # -- collectives ----------------------------------------------------------------------------------
     def sum_counts(self, counts: torch.Tensor) -> torch.Tensor:
@@ -133,6 +138,23 @@ def _replace_batchnorm(model: nn.Module, make) -> None:
             _replace_batchnorm(child, make)
 
 
+class _SumOverProcesses(torch.autograd.Function):
+    """y = sum of x over the processes; every process's loss depends on y, so the gradient of x is the
+    sum of the processes' gradients of y (what torch.distributed.nn's deprecated all_reduce did)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clone()
+        td.all_reduce(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone()
+        td.all_reduce(grad)
+        return grad
+
+
 class GlobalBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm2d whose training-mode moments are those of the global batch of all processes (CPU).
 
@@ -150,12 +172,10 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (self.training and td.is_initialized() and td.get_world_size() > 1):
             return super().forward(x)
-        from torch.distributed.nn.functional import all_reduce
-
         xf = x.float()
         local = torch.cat([xf.sum(dim=(0, 2, 3)), (xf * xf).sum(dim=(0, 2, 3)),
                            xf.new_tensor([x.numel() / x.shape[1]])])
-        total = all_reduce(local)
+        total = _SumOverProcesses.apply(local)
         c = x.shape[1]
         n = total[-1]
         mean = total[:c] / n
