@@ -25,6 +25,9 @@ MAX_SIDE = 8192
 MAX_CLASSES = 4096
 MAX_CHANNELS = 4096
 UPSAMPLE_MODES = ("nearest", "bilinear")
+# Discriminator kinds: "unet" (the public OASIS D, learns all its features) and "efficientnet-lite0"
+# (a decoder on frozen ImageNet features, engine/feature_discriminator.py).
+DISCRIMINATOR_KINDS = ("unet", "efficientnet-lite0")
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,10 @@ class GeneratorConfig:
 @dataclass(frozen=True)
 class DiscriminatorConfig:
     semantic_nc: int
-    widths: tuple = PUBLIC_D_WIDTHS
-    last_width: int = PUBLIC_D_LAST_WIDTH
+    widths: tuple = PUBLIC_D_WIDTHS  # the U-Net's encoder widths (kind "unet")
+    last_width: int = PUBLIC_D_LAST_WIDTH  # width before the final 1x1 to the N+1 logits (both kinds)
+    kind: str = "unet"  # config.json files written before kinds existed hold a U-Net
+    decoder_widths: tuple = ()  # the feature D's decoder widths at strides 4, 8, 16, 32
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class ModelConfig:
         d["palette"] = [list(c) for c in self.palette]
         if self.discriminator is not None:
             d["discriminator"]["widths"] = list(self.discriminator.widths)
+            d["discriminator"]["decoder_widths"] = list(self.discriminator.decoder_widths)
         return json.dumps(d, indent=2)
 
     @staticmethod
@@ -105,6 +111,11 @@ class ModelConfig:
         version = d.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise InputError(f"unsupported format_version {version!r} (this app reads <= {FORMAT_VERSION})", path)
+        dd = d.get("discriminator")
+        kind = dd.get("kind", "unet") if isinstance(dd, dict) else None
+        if kind is not None and kind not in DISCRIMINATOR_KINDS:  # refused by name before anything is built
+            raise InputError(f"unknown discriminator kind {kind!r}: this app knows "
+                             f"{', '.join(DISCRIMINATOR_KINDS)} (written by a newer version?)", path)
         try:
             g = GeneratorConfig(**d["generator"])
             dd = d.get("discriminator")
@@ -112,6 +123,7 @@ class ModelConfig:
             if dd is not None:
                 dd = dict(dd)
                 dd["widths"] = tuple(int(w) for w in dd.get("widths", PUBLIC_D_WIDTHS))
+                dd["decoder_widths"] = tuple(int(w) for w in dd.get("decoder_widths", ()))
                 disc = DiscriminatorConfig(**dd)
             cfg = ModelConfig(
                 generator=g,
@@ -156,7 +168,14 @@ class ModelConfig:
         if self.discriminator is not None:
             dc = self.discriminator
             checks.append((dc.semantic_nc == g.semantic_nc, "discriminator and generator class counts differ"))
-            checks.append((len(dc.widths) == 7 and dc.widths[0] == 3, "discriminator.widths must be 7 entries starting with 3"))
+            checks.append((dc.kind in DISCRIMINATOR_KINDS, f"unknown discriminator kind {dc.kind!r}"))
+            if dc.kind == "unet":
+                checks.append((len(dc.widths) == 7 and dc.widths[0] == 3,
+                               "discriminator.widths must be 7 entries starting with 3"))
+            else:
+                checks.append((len(dc.decoder_widths) == 4 and all(1 <= w <= MAX_CHANNELS for w in dc.decoder_widths),
+                               "discriminator.decoder_widths must be 4 widths (strides 4, 8, 16, 32)"))
+            checks.append((1 <= dc.last_width <= MAX_CHANNELS, "discriminator.last_width out of range"))
         for ok, msg in checks:
             if not ok:
                 raise InputError(f"invalid config: {msg}", path)

@@ -2,7 +2,8 @@
 
     config.json                  ModelConfig (architecture, hyperparameters, classes, palette, provenance)
     generator.safetensors        generator weights (the EMA generator for imported public runs)
-    discriminator.safetensors    optional; needed for photo -> layout segmentation
+    discriminator.safetensors    optional; needed for photo -> layout segmentation. Its kind is in
+                                 config.json (a feature D holds its frozen backbone's weights here too)
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import torch
 from .checkpoint_io import check_finite, check_state_against, read_safetensors
 from .config import ModelConfig
 from .errors import InputError
+from .discriminators import build_discriminator
 from .fileio import atomic_save_safetensors, mode_for, named_for
-from .oasis_discriminator import OasisDiscriminator
 from .oasis_generator import OasisGenerator
 
 CONFIG_FILE = "config.json"
@@ -40,7 +41,7 @@ def _load_into(module: torch.nn.Module, path: Path, what: str) -> None:
     module.load_state_dict(state, strict=True)
 
 
-def load_model_folder(folder: Path) -> tuple[ModelConfig, OasisGenerator, OasisDiscriminator | None]:
+def load_model_folder(folder: Path) -> tuple[ModelConfig, OasisGenerator, torch.nn.Module | None]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("model folder not found", folder)
@@ -49,7 +50,7 @@ def load_model_folder(folder: Path) -> tuple[ModelConfig, OasisGenerator, OasisD
     _load_into(gen, folder / GENERATOR_FILE, "generator")
     disc = None
     if cfg.discriminator is not None:
-        disc = OasisDiscriminator(cfg.discriminator).eval()
+        disc = build_discriminator(cfg.discriminator).eval()
         _load_into(disc, folder / DISCRIMINATOR_FILE, "discriminator")
     for p in list(gen.parameters()) + (list(disc.parameters()) if disc else []):
         p.requires_grad_(False)

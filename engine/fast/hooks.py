@@ -65,4 +65,9 @@ def generate(model, labels: torch.Tensor, noise: torch.Tensor | None, precision:
 
 
 def segment_logits(model, image: torch.Tensor, precision: str) -> np.ndarray:
+    if model.config.discriminator.kind != "unet":
+        # no fast rewrite of the feature D (its cost is the backbone): the reference in the device dtype
+        dtype = compute_dtype(precision, model.device)
+        with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32):
+            return model.discriminator(image)[0].float().cpu().numpy()
     return fast_discriminator(model, precision)(image)[0].cpu().numpy()

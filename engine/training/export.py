@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import ModelConfig
 from ..layers import folded_state_dict
 from ..model_folder import save_model_folder
-from ..oasis_discriminator import OasisDiscriminator
+from ..discriminators import build_discriminator
 from ..oasis_generator import OasisGenerator
 from . import checkpoint as ckpt
 from .trainer import RunSpec, frame_of
@@ -22,7 +22,7 @@ def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_prov
     tensors, state = ckpt.read_checkpoint(path)
     n = len(spec.class_names)
     ema = OasisGenerator(spec.arch.generator(n), trainable=True)
-    disc = OasisDiscriminator(spec.arch.discriminator(n), trainable=True)
+    disc = build_discriminator(spec.arch.discriminator(n), trainable=True)
     # the checkpoint's EMA BatchNorm statistics were recollected when it was saved
     ckpt.restore_modules(tensors, {"EMA": ema, "D": disc}, path)
     provenance = {
