@@ -71,3 +71,18 @@ def compute_dtype(precision: str, device: torch.device) -> torch.dtype:
             return torch.float16
         return torch.bfloat16 if cpu_has_amx() else torch.float32
     return getattr(torch, _FIXED_DTYPES[precision])
+
+
+TRAINING_PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def training_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """The autocast dtype of a training step: 'auto' is bfloat16 on CUDA and on CPUs with AMX, float32
+    elsewhere. (Not float16 on CUDA as for inference: bf16 keeps fp32's range, so no loss scaling.)"""
+    import torch
+
+    if precision not in TRAINING_PRECISIONS:
+        raise InputError(f"training precision must be one of {', '.join(TRAINING_PRECISIONS)}, not {precision!r}")
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cuda" or cpu_has_amx() else torch.float32
+    return torch.bfloat16 if precision == "bf16" else torch.float32

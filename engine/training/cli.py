@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import UPSAMPLE_MODES
+from ..config import DISCRIMINATOR_KINDS, UPSAMPLE_MODES
+from ..fast.precision import TRAINING_PRECISIONS
 from ..errors import InputError
 
 REPO_LANDSCAPES = Path(__file__).resolve().parents[2] / "resources" / "landscapes"
@@ -133,6 +134,14 @@ def _train(args, dist) -> int:
         changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
         if args.colour_strength is not None:
             changed["augment"] = dataclasses.replace(spec.settings.augment, colour_strength=args.colour_strength)
+        if args.discriminator is not None and args.discriminator != spec.arch.d_kind:
+            raise InputError(f"this run trains a {spec.arch.d_kind!r} discriminator; --discriminator "
+                             f"{args.discriminator} needs a new run (--init-from keeps nothing of another kind's D)",
+                             run_dir)
+        if args.snapshot_every is not None:  # bookkeeping only: the course of training is unchanged
+            spec.settings = dataclasses.replace(spec.settings, snapshot_every=args.snapshot_every)
+        if args.precision is not None and args.precision != spec.settings.precision:
+            changed["precision"] = args.precision
         spec.settings = dataclasses.replace(spec.settings, **changed)
         if args.upsample is not None and args.upsample != spec.arch.upsample:
             # same weights, another upsampling: fine-tunes a nearest-upsampling run into a bilinear one
@@ -152,6 +161,7 @@ def _train(args, dist) -> int:
                                        ("lr_g", args.lr_g), ("lr_d", args.lr_d), ("seed", args.seed),
                                        ("checkpoint_every", args.checkpoint_every),
                                        ("sample_every", args.sample_every), ("bn_batches", args.bn_batches),
+                                       ("snapshot_every", args.snapshot_every),
                                        ("min_zoom", args.min_zoom), ("max_zoom", args.max_zoom),
                                        ("copy_paste_prob", args.copy_paste)) if v is not None}
         overrides["data_augment"] = augment_mode
@@ -173,8 +183,10 @@ def _train(args, dist) -> int:
             overrides["mixdl"] = True
         if args.asa:  # the ramp stays as created even if a resume changes --iterations
             overrides["asa_ramp_iters"] = overrides.get("iterations", TrainSettings.iterations)
-        settings = TrainSettings(bf16=args.bf16, channels_last=args.channels_last, **overrides)
+        settings = TrainSettings(precision=args.precision or "auto", channels_last=args.channels_last, **overrides)
         arch = PRESETS[args.config]
+        if args.discriminator is not None:
+            arch = dataclasses.replace(arch, d_kind=args.discriminator)
         if args.upsample is not None:
             arch = dataclasses.replace(arch, upsample=args.upsample)
         step = 2 ** (len(arch.d_widths) - 1)  # the discriminator's downsamplings
@@ -204,9 +216,10 @@ def _train(args, dist) -> int:
     pairs = source.samples
     say = print if dist.is_main else (lambda *a, **k: None)
     shown = ", ".join(p.name for p in pairs[:20]) + (f", ... ({len(pairs) - 20} more)" if len(pairs) > 20 else "")
-    say(f"training {spec.preset_name}: {len(pairs)} photos ({shown}), from iteration {trainer.iteration} to "
-        f"{spec.settings.iterations}, {args.threads} threads, {dist.world} process(es) x batch "
-        f"{s.batch_size // dist.world} on {trainer.device}", flush=True)
+    say(f"training {spec.preset_name} ({spec.arch.d_kind} D): {len(pairs)} photos ({shown}), from iteration "
+        f"{trainer.iteration} to {spec.settings.iterations}, {args.threads} threads, {dist.world} process(es) x batch "
+        f"{s.batch_size // dist.world} on {trainer.device}, precision {spec.settings.precision} -> "
+        f"{str(trainer.dtype).replace('torch.', '')}", flush=True)
 
     stop = {"flag": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
@@ -280,8 +293,15 @@ def register(sub) -> None:
     s.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
     s.add_argument("--checkpoint-every", type=int)
     s.add_argument("--sample-every", type=int)
+    s.add_argument("--snapshot-every", type=int, help="keep a copy of the checkpoint every N iterations (1000;"
+                   " may change on --resume)")
     s.add_argument("--bn-batches", type=int, help="batches for the EMA BatchNorm statistics at each save (50)")
-    s.add_argument("--bf16", action="store_true", help="bf16 autocast (only faster on CPUs with AMX)")
+    s.add_argument("--precision", choices=TRAINING_PRECISIONS,
+                   help="autocast dtype: auto (default: bf16 on AMX CPUs and CUDA, else fp32), fp32, bf16;"
+                        " may change on --resume")
+    s.add_argument("--discriminator", choices=DISCRIMINATOR_KINDS,
+                   help="unet (learns its own features; the preset's) or efficientnet-lite0 (frozen ImageNet"
+                        " features and a trainable decoder)")
     s.add_argument("--channels-last", action="store_true")
     s.add_argument("--threads", type=int, default=2)
     s.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this much wall time")

@@ -24,7 +24,9 @@ class TrainSettings:
     checkpoint_every: int = 200
     sample_every: int = 200
     snapshot_every: int = 1000  # keep a copy of the checkpoint (to step back after a collapse)
-    bf16: bool = False  # measured slower on CPUs without AMX; see docs/default-model.md
+    # "auto": bf16 autocast on CPUs with AMX and on CUDA, fp32 elsewhere (bf16 is emulated and slower
+    # on other CPUs), decided per start by engine/fast/precision.py; "fp32" / "bf16" force one.
+    precision: str = "auto"
     channels_last: bool = False
     augment: AugmentSettings = field(default_factory=AugmentSettings)
     copy_paste_prob: float = 0.3
@@ -49,5 +51,7 @@ class TrainSettings:
     @staticmethod
     def from_dict(d: dict) -> "TrainSettings":
         d = dict(d)
+        if "bf16" in d:  # run.json of trainer version 1: a bf16 switch, off unless asked for
+            d.setdefault("precision", "bf16" if d.pop("bf16") else "fp32")
         d["augment"] = AugmentSettings(**d.get("augment", {}))
         return TrainSettings(**d)

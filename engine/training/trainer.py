@@ -21,7 +21,8 @@ from torch import nn
 
 from ..errors import InputError
 from ..fileio import atomic_write_text
-from ..oasis_discriminator import OasisDiscriminator
+from ..discriminators import build_discriminator, trainable_parameters
+from ..fast.precision import training_dtype
 from ..oasis_generator import OasisGenerator, make_condition
 from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
@@ -38,6 +39,10 @@ from .stream import (CropDataset, CropSettings, FileSource, GlobalBatchSampler, 
                      to_model_range)
 
 RUN_FILE = "run.json"
+# 2: discriminator kinds (arch.d_kind) and settings.precision; a version-1 run.json (no version field)
+# reads as a U-Net run with its bf16 switch, so older runs resume unchanged.
+TRAINER_VERSION = 2
+CONDITIONING_STREAM = 2**32  # crop stream of the feature D's conditioning fit (EMA BN uses 1 + iteration)
 MIXDL_PROJECTION = 16  # output channels of MixDL's linear (per-pixel) projection head on D's features
 
 
@@ -54,7 +59,7 @@ class RunSpec:
     data: dict  # where the pairs came from (paths, split, photo names), for provenance
 
     def to_json(self) -> str:
-        return json.dumps({"preset": self.preset_name, "arch": asdict(self.arch), "class_names": list(self.class_names),
+        return json.dumps({"trainer_version": TRAINER_VERSION, "preset": self.preset_name, "arch": asdict(self.arch), "class_names": list(self.class_names),
                            "palette": [list(c) for c in self.palette], "unknown_index": self.unknown_index,
                            "settings": self.settings.to_dict(), "data": self.data}, indent=1)
 
@@ -63,8 +68,14 @@ class RunSpec:
         path = Path(run_dir) / RUN_FILE
         try:
             d = json.loads(path.read_text())
+            version = d.get("trainer_version", 1)
+            if not isinstance(version, int) or version > TRAINER_VERSION:
+                raise InputError(f"run folder written by a newer trainer (version {version!r}; this one reads "
+                                 f"versions up to {TRAINER_VERSION}): continue it with that version", path)
             arch = dict(d["arch"])
             arch["d_widths"] = tuple(arch["d_widths"])
+            if "d_decoder_widths" in arch:
+                arch["d_decoder_widths"] = tuple(arch["d_decoder_widths"])
             return RunSpec(d["preset"], ArchPreset(**arch), tuple(d["class_names"]),
                            tuple(tuple(c) for c in d["palette"]), d["unknown_index"],
                            TrainSettings.from_dict(d["settings"]), d["data"])
@@ -85,7 +96,7 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> None:
     underestimated up to ~2000x and the losses explode at the third iteration.
     """
     for m in module.modules():
-        if isinstance(m, nn.Conv2d):
+        if isinstance(m, nn.Conv2d) and any(p.requires_grad for p in m.parameters()):  # frozen ones stay as loaded
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
             if not hasattr(m, "parametrizations"):
@@ -120,9 +131,11 @@ class OasisTrainer:
         self.gcfg, self.dcfg = spec.arch.generator(n), spec.arch.discriminator(n)
         torch.manual_seed(s.seed)
         self.G = OasisGenerator(self.gcfg, trainable=True)
-        self.D = OasisDiscriminator(self.dcfg, trainable=True)
+        self.D = build_discriminator(self.dcfg, trainable=True, pretrained=True)
         init_weights(self.G)
         init_weights(self.D)
+        self.d_params = trainable_parameters(self.D)
+        self.dtype = training_dtype(s.precision, self.device)
         self.EMA = OasisGenerator(self.gcfg, trainable=True)
         self.EMA.load_state_dict(self.G.state_dict())
         for p in self.EMA.parameters():
@@ -134,7 +147,9 @@ class OasisTrainer:
                 m.to(memory_format=torch.channels_last)
         self.dist.synchronise_batchnorm(self.G)  # the training G only: the EMA's are recollected on rank 0
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=s.lr_g, betas=(s.beta1, s.beta2))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
+        self.opt_d = torch.optim.Adam(self.d_params, lr=s.lr_d, betas=(s.beta1, s.beta2))
+        if hasattr(self.D, "fit_conditioning"):  # before DDP's wrap (the same on every rank anyway)
+            self._fit_feature_conditioning()
         self.G_step, self.D_step = self.dist.wrap(self.G), self.dist.wrap(self.D)
         self.gen = torch.Generator().manual_seed(s.seed)  # noise, augmentation, LabelMix (of the global batch)
         self.np_rng = np.random.default_rng(s.seed)  # kept in checkpoints for older runs; batches are keyed
@@ -144,6 +159,15 @@ class OasisTrainer:
         self.iteration, self.train_seconds, self.last_losses = 0, 0.0, {}
         self._bn_fresh_at = -1  # iteration at which the EMA BN statistics were last recollected
         self.reg, self.opt_p = self._build_regularizers()
+
+    def _fit_feature_conditioning(self, batches: int = 8) -> None:
+        """The feature D's fixed channel standardisation from real crops, drawn from a stream of their own
+        (so the training stream is the same as without). A resumed run restores it from the checkpoint."""
+        s = self.spec.settings
+        dataset = CropDataset(self.pairs, crop_settings(self.spec), s.seed, self.spec.unknown_index, stream=CONDITIONING_STREAM)
+        keys = GlobalBatchSampler(len(self.pairs), s.batch_size, 0, 1, s.seed + 2, 0, batches)
+        images = torch.cat([to_model_range(im) for im, _ in batch_loader(dataset, keys, 0, False)])
+        self.D.fit_conditioning(images.to(self.device), seed=s.seed)
 
     def _build_regularizers(self):
         """State of the optional regularisers; None when all are off, so baseline runs are unchanged.
@@ -160,7 +184,11 @@ class OasisTrainer:
 
     # -- pieces --------------------------------------------------------------------------------
     def autocast(self):
-        return torch.autocast("cpu", dtype=torch.bfloat16) if self.spec.settings.bf16 else nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype) if self.dtype != torch.float32 else nullcontext()
+
+    def _d_requires_grad(self, flag: bool) -> None:
+        for p in self.d_params:  # never the feature D's frozen backbone
+            p.requires_grad_(flag)
 
     def _layout(self, t: torch.Tensor) -> torch.Tensor:
         return t.contiguous(memory_format=torch.channels_last) if self.spec.settings.channels_last else t
@@ -207,7 +235,7 @@ class OasisTrainer:
 
         # generator step: D must see G's images as the real classes of the label map
         self.G.train()
-        self.D.requires_grad_(False)
+        self._d_requires_grad(False)
         p = self._draw_augment(b, h, w)
         with self.autocast():
             fake = self.G_step(cond)
@@ -220,7 +248,7 @@ class OasisTrainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        self.D.requires_grad_(True)
+        self._d_requires_grad(True)
 
         # discriminator step on the same fake (saves a generator forward), new augmentation draw
         p = self._draw_augment(b, h, w)
