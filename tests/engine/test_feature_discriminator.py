@@ -11,6 +11,7 @@ from engine.cli import main
 from engine.config import DiscriminatorConfig, ModelConfig
 from engine.discriminators import build_discriminator, trainable_parameters
 from engine.errors import InputError
+from engine.fast import inference
 from engine.layers import folded_state_dict
 from engine.model_folder import save_model_folder
 from engine.oasis_generator import OasisGenerator
@@ -80,7 +81,7 @@ def test_save_and_load_give_the_same_logits(tmp_path):
     assert model.config.discriminator.kind == "efficientnet-lite0"
     got = model.segment_logits(image[0].numpy())
     np.testing.assert_allclose(got, want[0].numpy(), rtol=1e-4, atol=1e-5)
-    labels, _ = model.segment(image[0].numpy(), precision="auto")  # the reference forward in the device dtype
+    labels, _ = inference.segment(model, image[0].numpy(), "auto")  # the reference forward in the device dtype
     assert labels.shape == (64, 64) and labels.min() >= 0 and labels.max() < N
 
 
