@@ -71,10 +71,10 @@ class CanvasWidget(QWidget):
         self.opacity = 0.5
         self.scale = 1.0
         self.offset = QPointF(0, 0)
-        self._labels_img = None
-        self._image_img = None
-        self._locked_img = None
-        self._colour_table = []
+        self._labels_img: QImage | None = None
+        self._image_img: QImage | None = None
+        self._locked_img: QImage | None = None
+        self._colour_table: list[int] = []
         self._mouse = None  # last cursor position in widget coordinates
         self._panning = None
         self._space = False
@@ -179,7 +179,7 @@ class CanvasWidget(QWidget):
         p = QPainter(self)
         colours = canvas_colours(self.palette())  # follows the light/dark palette
         p.fillRect(self.rect(), colours.background)
-        if not self.isEnabled():  # no model yet
+        if not self.isEnabled() or self._labels_img is None:  # no model yet
             p.setPen(colours.text)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                        "Open a model to start painting\nModel ▸ Open model folder…  (Ctrl+M)")

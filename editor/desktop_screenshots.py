@@ -87,7 +87,11 @@ def main(argv=None) -> int:
         loop = QEventLoop()
         engine.modelLoaded.connect(lambda _m: dark.generation.generate())
         dark.generation.imageAdopted.connect(lambda _s: QTimer.singleShot(200, loop.quit))
-        engine.failed.connect(lambda m: (print(m.text, file=sys.stderr), loop.quit()))
+        def failed(msg) -> None:
+            print(msg.text, file=sys.stderr)
+            loop.quit()
+
+        engine.failed.connect(failed)
         dark.load_model(args.model)
         loop.exec()
         dark.canvas.fit()

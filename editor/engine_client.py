@@ -7,10 +7,15 @@ QueuedConnection, so every handler below runs on the GUI thread.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import worker as w
+
+if TYPE_CHECKING:
+    from engine.config import ModelConfig
 
 SWITCH_INTERVAL_S = 0.0002
 
@@ -36,10 +41,10 @@ class EngineClient(QObject):
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self._outstanding: set[int] = set()
         self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)
-        self.config = None  # ModelConfig of the loaded model (set when ModelLoaded arrives)
+        self.config: ModelConfig | None = None  # of the loaded model (set when ModelLoaded arrives)
         self.device = ""
         self.can_segment = False
-        self.folder = None
+        self.folder: Path | None = None
 
     @property
     def busy(self) -> bool:

@@ -50,9 +50,10 @@ class FileActions(QObject):
     def save_project(self, save_as: bool = False) -> bool:
         path = self.session.project_path
         if path is None or save_as:
-            path = save_file(self.window, "Save project", PROJECT_FILTER, "project", SUFFIX)
-            if not path:
+            chosen = save_file(self.window, "Save project", PROJECT_FILTER, "project", SUFFIX)
+            if not chosen:
                 return False
+            path = Path(chosen)
         if self._guard("Cannot save project", save_project, Path(path), self.session.doc) is FAILED:
             return False
         self.session.project_path = Path(path)

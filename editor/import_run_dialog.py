@@ -58,8 +58,11 @@ class ImportRunDialog(QDialog):
         self.generator = QComboBox()
         self.generator.addItems(list(GENERATORS))
         self.generator.setToolTip("ema: the averaged weights the authors publish results with; g: the raw ones")
-        self.height_px = QSpinBox(minimum=0, maximum=4096, singleStep=SIZE_MULTIPLE, specialValueText="not set")
-        self.width_px = QSpinBox(minimum=0, maximum=4096, singleStep=SIZE_MULTIPLE, specialValueText="not set")
+        # "not set" shows at 0 (specialValueText: a Qt property as keyword, which PySide6's stubs omit)
+        self.height_px = QSpinBox(minimum=0, maximum=4096, singleStep=SIZE_MULTIPLE,
+                                  specialValueText="not set")  # type: ignore[call-arg]
+        self.width_px = QSpinBox(minimum=0, maximum=4096, singleStep=SIZE_MULTIPLE,
+                                 specialValueText="not set")  # type: ignore[call-arg]
         self.classes_file = QLineEdit(placeholderText="optional: a text file, one class name per line")
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -113,9 +116,9 @@ class ImportRunDialog(QDialog):
         s = self.summary
         if s.preset is not None:
             self.dataset.setText(f"{s.dataset}: {s.preset.semantic_nc} classes with their names, "
-                                 f"{s.height}×{s.width}")
-            self.height_px.setValue(s.height)
-            self.width_px.setValue(s.width)
+                                 f"{s.preset.height}×{s.preset.width}")
+            self.height_px.setValue(s.preset.height)
+            self.width_px.setValue(s.preset.width)
         else:
             self.dataset.setText(f"{s.dataset}: a custom dataset, opt.txt has no resolution or class names")
         self._fit_height()
@@ -155,7 +158,9 @@ class ImportRunDialog(QDialog):
 
     def _fit_height(self) -> None:
         """Grow to show wrapped lines (a QFormLayout does not grow its dialog by itself)."""
-        self.layout().activate()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
         self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def problems(self) -> list[str]:

@@ -72,6 +72,7 @@ def main(argv=None) -> None:
         labels = layout(name, h, w)
         locked = labels == SKY
         weights = keep_weights(locked, labels, labels)
+        assert weights is not None, f"{name}: no sky to lock"
         seam = (weights > 0) & (weights < 1)
         outside = ~locked & ~seam
         base_noise = seed_noise_map(z, h, w, 0)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QToolBar,
+    QToolButton,
     QUndoView,
 )
 
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
         self.models = ModelActions(self.engine, self, device)
         self.ctx = ToolContext(self.session, self.state, self.canvas, self.noise)
         self.tools = {cls.name: cls(self.ctx) for cls in ALL_TOOLS}
-        self._pending_project: LabelDocument | None = None
+        self._pending_project: tuple[LabelDocument, Path | str | None] | None = None
         self.setCentralWidget(self.canvas)
         self._build_docks()
         self._build_actions()
@@ -194,11 +195,14 @@ class MainWindow(QMainWindow):
         main.addSeparator()
         for act in (self.undo_action, self.redo_action):  # icon only: the text changes with every step
             main.addAction(act)
-            main.widgetForAction(act).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            button = main.widgetForAction(act)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         main.addSeparator()
         main.addWidget(QLabel(" Brush "))
+        # Qt properties as keywords below: PySide6 takes them, its stubs omit them (hence the ignores)
         self.brush_slider = QSlider(Qt.Orientation.Horizontal, minimum=MIN_BRUSH, maximum=128,
-                                    value=self.state.brush_size)
+                                    value=self.state.brush_size)  # type: ignore[call-overload]
         self.brush_slider.setFixedWidth(140)
         self.brush_spin = QSpinBox(minimum=MIN_BRUSH, maximum=MAX_BRUSH, value=self.state.brush_size, suffix=" px")
         self.brush_spin.setToolTip("Brush diameter in label pixels ([ and ])")
@@ -210,7 +214,8 @@ class MainWindow(QMainWindow):
         self.view_mode.addItems([OVERLAY, SIDE_BY_SIDE])
         main.addWidget(self.view_mode)
         main.addWidget(QLabel(" Label opacity "))
-        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=int(self.canvas.opacity * 100))
+        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100,
+                               value=int(self.canvas.opacity * 100))  # type: ignore[call-overload]
         self.opacity.setFixedWidth(110)
         self.opacity.setToolTip("Opacity of the label map over the generated image")
         main.addWidget(self.opacity)
@@ -257,9 +262,7 @@ class MainWindow(QMainWindow):
         g.addActions([self.generate_action, self.live_action, self.new_seed_action])
         g.addSeparator()
         g.addAction(self.exact_action)
-        g.addAction(a("Variations", lambda: (self.variations_dock.raise_(),
-                                             self.generation.make_variations(self.variations_panel.count.value())),
-                      "fa5s.th", "Ctrl+Shift+G"))
+        g.addAction(a("Variations", self._make_variations, "fa5s.th", "Ctrl+Shift+G"))
         m = mb.addMenu("&Model")
         m.addAction(a("Open model folder…", self.models.open_model_folder, "fa5s.cube", "Ctrl+M"))
         m.addAction(a("Import public OASIS run…", self.models.import_run, "fa5s.file-import"))
@@ -275,7 +278,8 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel()
         self.gen_label = QLabel()
         self.model_label = QLabel("No model")
-        self.busy = QProgressBar(maximumWidth=90, maximumHeight=14, minimum=0, maximum=0, textVisible=False)
+        self.busy = QProgressBar(maximumWidth=90, maximumHeight=14, minimum=0, maximum=0,  # type: ignore[call-arg]
+                                 textVisible=False)
         self.busy.setToolTip("The engine is working")
         self.busy.hide()
         sb.addWidget(self.cursor_label, 1)
@@ -388,6 +392,10 @@ class MainWindow(QMainWindow):
         self._model_request = self.models.load(folder)
         return self._model_request
 
+    def _make_variations(self) -> None:
+        self.variations_dock.raise_()
+        self.generation.make_variations(self.variations_panel.count.value())
+
     def _on_model_loaded(self, msg: w.ModelLoaded):
         ref = ModelReference.from_config(msg.config, msg.folder)
         pending, self._pending_project = self._pending_project, None
@@ -416,7 +424,7 @@ class MainWindow(QMainWindow):
         open_ref = self._open_model_ref()
         same = current is not None and _same_path(current, doc.model.folder)
         compatible = open_ref is not None and doc.model.compatible_with(open_ref)
-        if same or (compatible and not Path(doc.model.folder).is_dir()):
+        if open_ref is not None and (same or (compatible and not Path(doc.model.folder).is_dir())):
             self.session.replace_document(replace(doc, model=open_ref), path)
         elif Path(doc.model.folder).is_dir():
             self._pending_project = (doc, path)  # opened when its model has loaded (dropped if loading fails)

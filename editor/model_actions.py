@@ -89,7 +89,8 @@ class ModelActions(QObject):
             return import_oasis_run(progress=ctx.progress, **kwargs)
 
         self._import_id = self.engine.submit(w.RunTask(task, name="import", tag="import"))
-        self._progress = QProgressDialog("Importing OASIS run…", None, 0, 100, self.window)
+        # None: no Cancel button (Qt's API; PySide6's stubs want a str)
+        self._progress = QProgressDialog("Importing OASIS run…", None, 0, 100, self.window)  # type: ignore[call-overload]
         self._progress.setWindowTitle("Import")
         self._progress.setWindowModality(Qt.WindowModality.WindowModal)
         self._progress.setMinimumDuration(0)

@@ -51,7 +51,7 @@ class NoiseController(QObject):
         self.brush_action = RESAMPLE_ONE
         self.respect_locks = True
         self.blend: noise_ops.RegionBlend | None = None
-        self._image_before_blend = None
+        self._image_before_blend: np.ndarray | None = None
         self._blend_preview: RegionEdit | None = None
         session.documentReplaced.connect(self._drop_blend)
 
@@ -99,6 +99,8 @@ class NoiseController(QObject):
         if self.blend is None:
             return
         edit = self.blend.edit(self.session.doc, t)
+        if edit is None:  # an empty region (start_blend keeps none)
+            return
         edit.apply(self.session.doc)
         self._blend_preview = edit
         self.session.changed.emit({"noise"})
@@ -112,7 +114,7 @@ class NoiseController(QObject):
         if not np.array_equal(edit.old, edit.new):
             # Redo writes the noise the preview already wrote; undo also restores the image from before
             # the drag (previews replaced it without undo steps).
-            parts = [edit]
+            parts: list[RegionEdit | SetImage] = [edit]
             if self.session.doc.image is not self._image_before_blend:
                 parts.append(SetImage(self._image_before_blend, self.session.doc.image, "blend preview"))
             self.session.push(Compound(parts, edit.text))
@@ -134,7 +136,7 @@ class NoisePanel(QWidget):
         super().__init__(parent)
         self.noise, self.state = noise, state
         session = noise.session
-        self.seed = QSpinBox(maximum=MAX_SEED, keyboardTracking=False)
+        self.seed = QSpinBox(maximum=MAX_SEED, keyboardTracking=False)  # type: ignore[call-arg]  # a Qt property as keyword (PySide6 takes it; its stubs omit it)
         self.seed.setToolTip("The global noise seed: the same seed gives the same image (locked regions keep theirs)")
         new_seed = QPushButton(qta.icon("fa5s.dice"), "New seed")
         new_seed.setToolTip("Draw a random seed: restyles everything that is not locked; locked regions keep "
@@ -148,7 +150,8 @@ class NoisePanel(QWidget):
         self.class_button.setToolTip("New noise for every pixel of the current class (Shift: per pixel)")
         self.blend_label = QLabel("Brush a region with 'Select for blending' first")
         self.blend_label.setWordWrap(True)
-        self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, enabled=False)
+        self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100,
+                                    enabled=False)  # type: ignore[call-overload]  # Qt properties as keywords (PySide6 takes them; its stubs omit them)
         self.blend_slider.setToolTip("0 = the region's current noise, 100 = a fresh noise vector")
         done = QPushButton("Done")
         done.clicked.connect(noise.finish_blend)

@@ -41,8 +41,8 @@ class PhotoToLayoutDialog(QDialog):
         self.setWindowTitle("Photo to layout")
         self.generation, self.engine = generation, engine
         self.session = generation.session
-        self.photo = None  # H x W x 3 uint8 at the model size (after crop/pad + resize)
-        self._raw = None
+        self.photo: np.ndarray | None = None  # H x W x 3 uint8 at the model size (after crop/pad + resize)
+        self._raw: np.ndarray | None = None
         self._segment_id = 0
         self._recreate_id = 0
         self.recreated: list[tuple[int, np.ndarray]] = []

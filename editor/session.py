@@ -103,7 +103,8 @@ class EditorSession(QObject):
 
     def top_command(self) -> DocumentCommand | None:
         i = self.stack.index()
-        return self.stack.command(i - 1) if i > 0 else None
+        cmd = self.stack.command(i - 1) if i > 0 else None
+        return cmd if isinstance(cmd, DocumentCommand) else None  # push() is the only way in
 
     def replace_document(self, doc: LabelDocument, path=None) -> None:
         """A different document (opened, new, restored, or made for another model): `path` is its file

@@ -101,5 +101,9 @@ def attach(window, settings: EditorSettings | None = None, restore_geometry: boo
 
     window.session.pathChanged.connect(note_project)  # opened (and its model loaded) or saved as
     window.session.stack.cleanChanged.connect(lambda clean: clean and note_project())  # saving sets clean
-    window.closed.connect(lambda: (settings.save_window(window), settings.sync()))
+    def save_on_close():
+        settings.save_window(window)
+        settings.sync()
+
+    window.closed.connect(save_on_close)
     return settings

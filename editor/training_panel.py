@@ -138,6 +138,8 @@ class TrainingController(QObject):
         from engine.oneshot.trainer import train
 
         req = self.request
+        assert req is not None  # start() sets it before it submits this task
+
         def stop() -> bool:
             return self._cancel.is_set() or ctx.should_stop()
 
@@ -191,7 +193,8 @@ class TrainingController(QObject):
 
     def _on_engine_failed(self, msg: w.Failed) -> None:  # the task catches its own errors; this is a safety net
         if msg.request_id == self.request_id:
-            self._done(TrainingOutcome(self.request.run_dir, error=msg.text, details=msg.details))
+            run_dir = self.request.run_dir if self.request is not None else ""
+            self._done(TrainingOutcome(run_dir, error=msg.text, details=msg.details))
 
     def _done(self, outcome: TrainingOutcome) -> None:
         self.request_id = 0
@@ -290,6 +293,7 @@ class TrainingPanel(QWidget):
         lay.addStretch(1)
         self.pause_btn.clicked.connect(self._toggle_pause)
         self.cancel_btn.clicked.connect(controller.cancel)
+        self._run_dir = ""
         self.samples_btn.clicked.connect(lambda: self.samplesRequested.emit(self._run_dir))
         controller.started.connect(self._on_started)
         controller.progressed.connect(self._on_progress)
@@ -297,7 +301,6 @@ class TrainingPanel(QWidget):
         controller.finished.connect(self._on_finished)
         controller.pausedChanged.connect(lambda p: self.pause_btn.setText("Resume" if p else "Pause"))
         controller.pauseReached.connect(lambda: self.stats.setText(self.stats.text() + "  ·  paused"))
-        self._run_dir = ""
         self._started_at = 0.0
         self._set_running(False)
 
@@ -398,7 +401,12 @@ class TrainingMenu(QObject):
 
         dlg = TrainDialog(self.window)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.accepted.connect(lambda: self.controller.start(dlg.accepted_request))
+        def start() -> None:
+            req = dlg.accepted_request
+            if req is not None:  # accept() always sets it
+                self.controller.start(req)
+
+        dlg.accepted.connect(start)
         dlg.open()  # window-modal without a nested event loop: the engine keeps reporting
         return dlg
 

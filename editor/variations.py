@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -39,7 +40,8 @@ class VariationsPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(row)
         lay.addWidget(self.grid, 1)
-        self.seeds, self.images = [], []
+        self.seeds: list[int] = []
+        self.images: list[np.ndarray] = []
         self.make.clicked.connect(lambda: generation.make_variations(self.count.value()))
         self.export.clicked.connect(lambda: self.exportRequested.emit(list(self.seeds), list(self.images)))
         self.grid.itemClicked.connect(self._adopt)

@@ -101,8 +101,8 @@ class Compound:
         return sum(p.nbytes for p in self.parts)
 
     @property
-    def layers(self) -> set:
-        out = set()
+    def layers(self) -> set[str]:
+        out: set[str] = set()
         for p in self.parts:
             out |= p.layers if isinstance(p, Compound) else {getattr(p, "layer", type(p).__name__)}
         return out

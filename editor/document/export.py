@@ -63,4 +63,4 @@ def fit_photo(rgb: np.ndarray, height: int, width: int, mode: str = "crop") -> n
 
 
 def resize_rgb(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
-    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.BICUBIC))
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BICUBIC))

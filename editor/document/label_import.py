@@ -112,6 +112,7 @@ def read_label_file(path: Path, fmt: str, model: ModelReference) -> lf.LabelFile
         return lf.LabelFile(decode_colour_coded(read_picture(path), table, path), list(model.class_names))
     if fmt.startswith("colour:") and fmt[7:] in PRESET_PALETTES:
         preset = get_preset(fmt[7:])
+        assert preset is not None  # a key of PRESET_PALETTES
         return lf.LabelFile(lf.decode_colour_coded(read_picture(path), preset.palette, path),
                             list(preset.class_names))
     raise InputError(f"unknown label-map format {fmt!r}", path)

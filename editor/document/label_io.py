@@ -47,7 +47,7 @@ def fit_labels(labels: np.ndarray, model: ModelReference, source) -> np.ndarray:
         raise InputError(f"class index {bad} out of range (model has {model.num_classes} classes)", source)
     out = labels.astype(np.uint8)
     if out.shape != (model.height, model.width):
-        out = np.asarray(Image.fromarray(out).resize((model.width, model.height), Image.NEAREST))
+        out = np.asarray(Image.fromarray(out).resize((model.width, model.height), Image.Resampling.NEAREST))
     return out
 
 
@@ -57,7 +57,8 @@ def open_label_map(path: Path, model: ModelReference) -> np.ndarray:
 
 def colour_table_from_model(model: ModelReference) -> dict:
     """(r, g, b) -> class index from the model palette; a colour used by two classes is ambiguous."""
-    table, seen = {}, {}
+    table: dict[tuple[int, ...], int] = {}
+    seen: dict[tuple[int, ...], list[int]] = {}
     for i, c in enumerate(model.palette):
         c = tuple(c)
         if c in table:

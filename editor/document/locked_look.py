@@ -112,19 +112,21 @@ class LockedLook:
 
     def compose(self, new: np.ndarray, req: LookRequest) -> np.ndarray:
         """The image to show for a raw generator result `new` (H x W x 3 uint8); remembered."""
+        previous, previous_labels = req.previous, req.previous_labels
         weights = None
-        if req.previous is not None and req.previous.shape == new.shape:
-            weights = keep_weights(req.locked, req.labels, req.previous_labels)
-        if weights is None:
+        if previous is not None and previous_labels is not None and previous.shape == new.shape:
+            weights = keep_weights(req.locked, req.labels, previous_labels)
+        if weights is None or previous is None:
             out = new
             self.remember(out, req.labels)
             return out
         seam = np.flatnonzero((weights > 0) & (weights < 1))
-        reference = req.previous
-        if req.previous_seam is not None:  # a pixel on the seam before and now: blend with what it was blended with
+        reference = previous
+        # a pixel on the seam before and now: blend with what it was blended with
+        if req.previous_seam is not None and req.previous_seam_values is not None:
             still, where_before, _ = np.intersect1d(req.previous_seam, seam, assume_unique=True, return_indices=True)
             if still.size:
-                reference = req.previous.copy()
+                reference = previous.copy()
                 reference.reshape(-1, 3)[still] = req.previous_seam_values[where_before]
         out = compose(new, reference, weights)
         self.remember(out, req.labels, seam, reference.reshape(-1, 3)[seam].copy())
