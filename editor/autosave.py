@@ -146,7 +146,8 @@ def install(window) -> tuple[Autosaver, bool]:
     restored = saver.offer_restore()
     test_npz = os.environ.get("OASIS_STUDIO_TEST_PAINT")
     if test_npz:
-        window.engine.modelLoaded.connect(lambda _m: QTimer.singleShot(0, window, lambda: _test_paint(window, test_npz)))
+        window.engine.modelLoaded.connect(
+            lambda _m: QTimer.singleShot(0, window, lambda: _test_paint(window, test_npz)))
     return saver, restored
 
 

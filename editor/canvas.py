@@ -256,7 +256,8 @@ class CanvasWidget(QWidget):
     def mousePressEvent(self, event):
         self.setFocus()
         pos = event.position()
-        if event.button() == Qt.MouseButton.MiddleButton or (self._space and event.button() == Qt.MouseButton.LeftButton):
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (self._space and button == Qt.MouseButton.LeftButton):
             self._panning = pos
             self._update_cursor()
             return

@@ -194,7 +194,7 @@ class PhotoToLayoutDialog(QDialog):
         self.results.clear()
         self.recreated = []
         size = self.results.iconSize()
-        for seed, im in zip(self._recreate_seeds, msg.images):
+        for seed, im in zip(self._recreate_seeds, msg.images, strict=False):
             rgb = image_to_uint8(im)
             self.recreated.append((seed, rgb))
             pm = QPixmap.fromImage(rgb_qimage(rgb)).scaled(size, Qt.AspectRatioMode.KeepAspectRatio,

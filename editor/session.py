@@ -37,7 +37,7 @@ def layers_of(cmd) -> set:
 
 
 class DocumentCommand(QUndoCommand):
-    def __init__(self, session: "EditorSession", cmd):
+    def __init__(self, session: EditorSession, cmd):
         super().__init__(cmd.text)
         self.session = session
         self.cmd = cmd

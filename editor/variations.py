@@ -56,7 +56,7 @@ class VariationsPanel(QWidget):
     def show_variations(self, seeds, images):
         self.seeds, self.images = list(seeds), list(images)
         self.grid.clear()
-        for seed, image in zip(seeds, images):
+        for seed, image in zip(seeds, images, strict=False):
             pm = QPixmap.fromImage(rgb_qimage(image)).scaled(
                 THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
             item = QListWidgetItem(QIcon(pm), f"seed {seed}")

@@ -42,7 +42,7 @@ class ClassMapping:
             matched, _unmatched = match_classes(label_file.class_names, model.class_names, model.unknown_index)
         values, counts = np.unique(label_file.labels, return_counts=True)
         rows, assignment = [], {}
-        for v, n in zip(values.tolist(), counts.tolist()):
+        for v, n in zip(values.tolist(), counts.tolist(), strict=True):
             name = label_file.class_names[v] if 0 <= v < len(label_file.class_names) else f"value {v}"
             rows.append(MappingRow(v, name, int(n), v in matched))
             assignment[v] = matched.get(v, fill)

@@ -117,7 +117,8 @@ class RegionBlend:
                  respect_locks: bool = True):
         self.patch = _unlocked(doc, patch) if respect_locks else patch
         h, w = self.patch.mask.shape
-        self.old = doc.noise[:, self.patch.y0:self.patch.y0 + h, self.patch.x0:self.patch.x0 + w][:, self.patch.mask].copy()
+        y0, x0 = self.patch.y0, self.patch.x0
+        self.old = doc.noise[:, y0:y0 + h, x0:x0 + w][:, self.patch.mask].copy()
         if self.patch.empty:
             self.target = self.old
         else:

@@ -98,7 +98,7 @@ def stroke(shape, points, diameter: int) -> Patch:
         return EMPTY
     # Dab centres every pixel along each segment, so fast mouse moves leave no gaps.
     centres = [pts[0]]
-    for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+    for (xa, ya), (xb, yb) in zip(pts, pts[1:], strict=False):
         n = max(abs(xb - xa), abs(yb - ya))
         for i in range(1, n + 1):
             centres.append((xa + round((xb - xa) * i / n), ya + round((yb - ya) * i / n)))
