@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from engine import worker as w
 
 from .canvas import rgb_qimage
+from .oasis_train_dialog import OasisTrainingRequest, run_oasis_task
 from .train_dialog import TrainingRequest
 
 GUI_PROGRESS_EVERY = 1
@@ -56,6 +57,7 @@ class TrainingOutcome:
     stopped: bool = False
     error: str = ""
     details: str = ""
+    model_dir: str = ""  # OASIS runs: the exported model folder
 
 
 def build_config(req: TrainingRequest):
@@ -77,7 +79,7 @@ class TrainingController(QObject):
     """Starts, pauses, resumes and cancels one training run at a time."""
 
     _relay = Signal(object)
-    started = Signal(object)  # TrainingRequest
+    started = Signal(object)  # TrainingRequest or OasisTrainingRequest
     progressed = Signal(dict)  # iteration, total, it_per_s, s_per_it, eta_s, losses
     previewed = Signal(dict)  # iteration, images (B,H,W,3) uint8, masks (B,H,W) uint8 for OSMIS
     finished = Signal(object)  # TrainingOutcome (also when cancelled or failed)
@@ -94,7 +96,7 @@ class TrainingController(QObject):
         self._run_event.set()
         self._cancel = threading.Event()
         self.request_id = 0
-        self.request: TrainingRequest | None = None
+        self.request: TrainingRequest | OasisTrainingRequest | None = None
         self.last_progress: dict | None = None
 
     @property
@@ -105,13 +107,14 @@ class TrainingController(QObject):
     def paused(self) -> bool:
         return not self._run_event.is_set()
 
-    def start(self, req: TrainingRequest) -> int:
+    def start(self, req: TrainingRequest | OasisTrainingRequest) -> int:
         if self.running:
             raise RuntimeError("a training run is already going")
         self.request, self.last_progress = req, None
         self._cancel.clear()
         self._run_event.set()
-        self.request_id = self.engine.worker.submit(w.RunTask(self._task, name="train-oneshot", tag="train-oneshot"))
+        name = "train-oasis" if isinstance(req, OasisTrainingRequest) else "train-oneshot"
+        self.request_id = self.engine.worker.submit(w.RunTask(self._task, name=name, tag=name))
         self.started.emit(req)
         return self.request_id
 
@@ -153,6 +156,8 @@ class TrainingController(QObject):
         outcome = TrainingOutcome(req.run_dir, stopped=True)
         if stop():  # cancelled while still queued
             return outcome
+        if isinstance(req, OasisTrainingRequest):
+            return run_oasis_task(req, stop, between_steps, self._relay.emit, outcome)
         try:
             cfg = None if req.resume else build_config(req)
             if req.resume:  # a display setting; every training setting stays as saved
@@ -293,7 +298,7 @@ class TrainingPanel(QWidget):
         lay.addStretch(1)
         self.pause_btn.clicked.connect(self._toggle_pause)
         self.cancel_btn.clicked.connect(controller.cancel)
-        self._run_dir = ""
+        self._run_dir, self._oasis = "", False
         self.samples_btn.clicked.connect(lambda: self.samplesRequested.emit(self._run_dir))
         controller.started.connect(self._on_started)
         controller.progressed.connect(self._on_progress)
@@ -307,13 +312,15 @@ class TrainingPanel(QWidget):
     def _set_running(self, running: bool) -> None:
         self.pause_btn.setEnabled(running)
         self.cancel_btn.setEnabled(running)
-        self.samples_btn.setEnabled(bool(self._run_dir))
+        # the sampler window reads one-shot runs; an OASIS run becomes a model to open instead
+        self.samples_btn.setEnabled(bool(self._run_dir) and not self._oasis)
 
     def _toggle_pause(self) -> None:
         (self.controller.resume if self.controller.paused else self.controller.pause)()
 
-    def _on_started(self, req: TrainingRequest) -> None:
+    def _on_started(self, req: TrainingRequest | OasisTrainingRequest) -> None:
         self._run_dir, self._started_at = req.run_dir, time.monotonic()
+        self._oasis = isinstance(req, OasisTrainingRequest)
         self.title.setText(("Resuming " if req.resume else "Training ") + req.run_dir)
         self.stats.setText("reading the training data…" if not req.resume else "loading the checkpoint…")
         self.bar.setRange(0, 0)  # busy until the first progress report
@@ -330,7 +337,7 @@ class TrainingPanel(QWidget):
     def _on_preview(self, d: dict) -> None:
         from engine.oneshot.sample import grid
 
-        sheet = grid(d["images"], min(4, len(d["images"])), d.get("masks"))
+        sheet = d["sheet"] if "sheet" in d else grid(d["images"], min(4, len(d["images"])), d.get("masks"))
         pix = QPixmap.fromImage(rgb_qimage(sheet))
         side = max(self.preview.width(), 200)
         self.preview.setPixmap(pix.scaledToWidth(side, Qt.TransformationMode.FastTransformation))
@@ -352,6 +359,8 @@ class TrainingPanel(QWidget):
         else:
             self.stats.setText(f"finished {outcome.total} iterations in "
                                f"{_clock(time.monotonic() - self._started_at)}")
+        if outcome.model_dir and not outcome.error:
+            self.stats.setText(self.stats.text() + f"  ·  model exported to {outcome.model_dir}")
 
 
 class TrainingMenu(QObject):
@@ -371,16 +380,22 @@ class TrainingMenu(QObject):
         self.train_action = QAction("Train one-shot model…", window)
         self.resume_action = QAction("Resume run…", window)
         self.samples_action = QAction("Open samples of run…", window)
+        self.oasis_action = QAction("OASIS on a dataset…", window)
+        self.oasis_action.triggered.connect(self.show_oasis_dialog)
         self.train_action.triggered.connect(self.show_dialog)
         self.resume_action.triggered.connect(lambda: self.resume_run())
         self.samples_action.triggered.connect(lambda: self.open_samples())
         menu.addActions([self.train_action, self.resume_action, self.samples_action])
+        menu.addSeparator()
+        menu.addAction(self.oasis_action)
         self.controller.started.connect(lambda _: self._set_running(True))
         self.controller.finished.connect(lambda _: self._set_running(False))
+        self.controller.finished.connect(self._open_exported_model)
 
     def _set_running(self, running: bool) -> None:
         self.train_action.setEnabled(not running)
         self.resume_action.setEnabled(not running)
+        self.oasis_action.setEnabled(not running)
         if running:
             self.show_panel()
 
@@ -409,6 +424,20 @@ class TrainingMenu(QObject):
         dlg.accepted.connect(start)
         dlg.open()  # window-modal without a nested event loop: the engine keeps reporting
         return dlg
+
+    def show_oasis_dialog(self):
+        from .oasis_train_dialog import OasisTrainDialog
+
+        dlg = OasisTrainDialog(self.window)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.controller.start(dlg.accepted_request))
+        dlg.open()
+        return dlg
+
+    def _open_exported_model(self, outcome: TrainingOutcome) -> None:
+        req = self.controller.request
+        if outcome.model_dir and not outcome.error and isinstance(req, OasisTrainingRequest) and req.open_model:
+            self.window.load_model(outcome.model_dir)
 
     def _run_folder(self, title: str, run_dir: str | None) -> str:
         from .dialogs import show_error

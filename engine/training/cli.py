@@ -37,6 +37,33 @@ def _data_paths(args) -> tuple[Path, Path, Path | None]:
     return labels, classes, manifest
 
 
+class DatasetProblems(InputError):
+    """The dataset check found bad files; `report` is the whole report (every file, how to fix each kind)."""
+
+    def __init__(self, message: str, path, report: str):
+        self.report = report
+        super().__init__(message, path)
+
+
+@dataclasses.dataclass
+class TrainHooks:
+    """For a caller that runs train-oasis in its own process (the editor): asked between two iterations
+    whether to stop (the editor pauses inside this call), told each iteration's numbers."""
+
+    should_stop: object
+    progress: object
+
+
+def run_train(argv: list[str], hooks: TrainHooks) -> int:
+    """`train-oasis ARGV` in this process, with `hooks` instead of signals and printing; InputError
+    (DatasetProblems for a failed dataset check) propagates to the caller."""
+    from ..cli import build_parser
+
+    args = build_parser().parse_args(["train-oasis", *argv])
+    args.hooks = hooks
+    return int(args.func(args) or 0)
+
+
 def _legacy_layout(args) -> bool:
     """The old landscape call (--data PHOTOS [--labels DIR --manifest FILE]): a folder dataset whose
     photos and labels live apart, filtered by the manifest's split; unmatched files are skipped."""
@@ -83,16 +110,17 @@ def _run_check(args, source, dist, cache) -> bool:
                 print(f"checking {done}/{total} pairs", file=sys.stderr, flush=True)
 
         report = check_with_cache(source, cache, args.workers, progress)
-        if report.ok and args.check:
+        quiet = getattr(args, "hooks", None) is not None  # the caller shows the exception's report
+        if report.ok and args.check and not quiet:
             print(report.text(), flush=True)
-        elif not report.ok:
+        elif not report.ok and not quiet:
             print(report.text(), file=sys.stderr, flush=True)
     ok = dist.broadcast_flag(report.ok if report else True)
     if not ok and report is not None:
         kind, _, path = report.problems[0]
         what = "the check" if args.check else "training does not start"
-        raise InputError(f"{len(report.problems)} dataset problem(s), the first [{kind}] in this file; {what} "
-                         "(the report above lists every file and how to fix each kind)", path)
+        raise DatasetProblems(f"{len(report.problems)} dataset problem(s), the first [{kind}] in this file; {what} "
+                              "(the report above lists every file and how to fix each kind)", path, report.text())
     return ok
 
 
@@ -215,6 +243,8 @@ def _train(args, dist) -> int:
                                                     for k, v in changed.items()}})
     pairs = source.samples
     say = print if dist.is_main else (lambda *a, **k: None)
+    if getattr(args, "hooks", None) is not None:
+        say = (lambda *a, **k: None)
     shown = ", ".join(p.name for p in pairs[:20]) + (f", ... ({len(pairs) - 20} more)" if len(pairs) > 20 else "")
     say(f"training {spec.preset_name} ({spec.arch.d_kind} D): {len(pairs)} photos ({shown}), from iteration "
         f"{trainer.iteration} to {spec.settings.iterations}, {args.threads} threads, {dist.world} process(es) x batch "
@@ -222,13 +252,18 @@ def _train(args, dist) -> int:
         f"{str(trainer.dtype).replace('torch.', '')}", flush=True)
 
     stop = {"flag": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
+    hooks = getattr(args, "hooks", None)
+    if hooks is None:
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
     deadline = time.monotonic() + args.max_minutes * 60 if args.max_minutes else None
 
     def should_stop():
-        return stop["flag"] or (deadline is not None and time.monotonic() > deadline)
+        asked = hooks is not None and hooks.should_stop()  # the editor pauses inside this call
+        return asked or stop["flag"] or (deadline is not None and time.monotonic() > deadline)
 
     def progress(info):
+        if hooks is not None:
+            return hooks.progress(info)
         it = info["iteration"]
         if it % args.log_every == 0 or "checkpoint" in info or it == info["iterations"]:
             print(f"it {it}/{info['iterations']} | {info['seconds_per_iteration']:.2f} s/it | "
