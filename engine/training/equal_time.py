@@ -125,7 +125,7 @@ def evaluate_arm(run: Path, heldout, train, settings, extract, perceptual, cache
     model = load_model(run / "model")
     seg = segmentation_eval(model, heldout, run / "segment_heldout.png")
     grid = painted_grid(model, REPO_LANDSCAPES / "painted", run / "painted.png")
-    evidence = evaluate_evidence(model, heldout, train, settings, extract, perceptual, cache)
+    evidence = evaluate_evidence(model, heldout, train, settings, extract, perceptual, cache, pictures=run)
     return {"iterations": state["iteration"], "train_minutes": state["train_seconds"] / 60,
             "heldout_miou": seg["miou"], "heldout_pixel_accuracy": seg["pixel_accuracy"],
             "grid_lattice_excess": grid["lattice_excess"], "evidence": evidence}

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..imagefiles import image_to_uint8
+from ..imagefiles import image_to_uint8, write_picture
 from ..kid import kernel_inception_distance
 from .cli import REPO_LANDSCAPES
 from .data import TrainingPair, load_pairs
@@ -34,6 +34,7 @@ from .report import InceptionFeatures, region_mean_colours, sample_real_crops
 from .stripes import stripe_report
 
 SEEDS_FOR_DIVERSITY = 4
+PICTURE_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,10 @@ def _defects(images, labels) -> dict:
 
 
 def evaluate_evidence(model, heldout, train, settings: EvidenceSettings = EvidenceSettings(), extract=None,
-                      perceptual=None, cache: Path | None = None) -> dict:
-    """All numbers of the module docstring for one loaded model (`model` from engine.api.load_model)."""
+                      perceptual=None, cache: Path | None = None, pictures: Path | None = None) -> dict:
+    """All numbers of the module docstring for one loaded model (`model` from engine.api.load_model).
+    `pictures`: a folder for PICTURE_ROWS of each set's diversity layouts with their 4 renders
+    (evidence_heldout.png, evidence_painted.png) -- what the numbers were measured on."""
     if perceptual is None:
         from ..perceptual import PerceptualDistance  # needs stlpips-pytorch (the metrics extra)
 
@@ -164,5 +167,10 @@ def evaluate_evidence(model, heldout, train, settings: EvidenceSettings = Eviden
         renders = [np.stack([generated[name][i]] + [_render(model, layouts[name][i], rng)
                                                     for _ in range(SEEDS_FOR_DIVERSITY - 1)]) for i in range(k)]
         result["diversity"][f"{name}_layouts"] = same_layout_diversity(perceptual, renders)
+        if pictures is not None and k:
+            palette = np.array(model.config.palette, np.uint8)
+            rows = [np.concatenate([palette[layouts[name][i]], *renders[i]], axis=1)
+                    for i in range(min(k, PICTURE_ROWS))]
+            write_picture(Path(pictures) / f"evidence_{name}.png", np.concatenate(rows, axis=0))
         result["defects"][f"generated_{name}"] = _defects(generated[name], layouts[name])
     return result

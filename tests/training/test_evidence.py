@@ -126,3 +126,11 @@ def test_random_painted_layouts_refuse_a_class_list_without_sky_and_land():
 
     with pytest.raises(InputError, match="need the classes 'sky'.*these classes are: unknown, road"):
         random_layout({"unknown": 0, "road": 1}, np.random.default_rng(0))
+
+
+def test_report_refuses_an_unknown_section(tmp_path, capsys):
+    from engine.training.report import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--model", str(tmp_path), "--data", str(tmp_path), "--images", str(tmp_path), "--sections", "grid,kd"])
+    assert e.value.code == 2 and "unknown section(s) kd" in capsys.readouterr().err
