@@ -91,13 +91,13 @@ def main(argv=None) -> int:
     def after_model(_msg):
         engine.modelLoaded.disconnect(after_model)
         if args.labels:
-            window.files.open_label_map(str(args.labels))
+            window.files.open_label_map(str(args.labels), as_opened=True)
         elif not other_paths and Path(model) == DEFAULT_MODEL and STARTER_LAYOUT.is_file():
             # a first start shows a painted landscape, not an empty (all-unknown) canvas
-            window.files.open_label_map(str(STARTER_LAYOUT))
+            window.files.open_label_map(str(STARTER_LAYOUT), as_opened=True)
         open_paths()
-        if args.screenshot:
-            window.generation.generate()
+        # the start shows an image, not only the label map: generated once, part of the opened state
+        window.generation.generate(opening=True)
 
     restored = False
     if not args.screenshot:  # crash recovery: autosave edits, offer what a killed session left

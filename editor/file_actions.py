@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.errors import InputError
 
+from . import label_fit
 from .dialogs import choose_dir, open_file, save_file, show_error
 from .document import export, label_io
 from .document.commands import diff_edit
@@ -67,13 +69,33 @@ class FileActions(QObject):
         if edit is not None:
             self.session.push(edit)
 
-    def open_label_map(self, path: str | None = None):
+    def _fitted(self, title: str, labels, path: Path):
+        """Classes checked, then brought to the model's size as the user chooses (None: cancelled or bad)."""
+        model = self.session.doc.model
+        if self._guard(title, label_io.check_classes, labels, model, path) is FAILED:
+            return None
+        fit = label_fit.choose(self.window, path.name, labels.shape)
+        if fit is None:
+            return None
+        fitted = self._guard(title, label_io.fit_labels, labels, model, path, fit[0])
+        return None if fitted is FAILED else (fitted, fit[1])
+
+    def open_label_map(self, path: str | None = None, as_opened: bool = False):
+        """Replace the label map (one undo step); `as_opened`: the map is the start of a new untitled
+        document instead (a first start), with no history and nothing unsaved."""
         path = path or open_file(self.window, "Open label map", LABEL_FILTER, "labels")
-        if path:
-            labels = self._guard("Cannot open label map", label_io.open_label_map, Path(path), self.session.doc.model)
-            if labels is not FAILED:
-                self._replace_labels(labels, f"open {Path(path).name}")
-                self.message.emit(f"Opened label map {path}")
+        if not path:
+            return
+        raw = self._guard("Cannot open label map", label_io.read_label_map, Path(path))
+        fitted = None if raw is FAILED else self._fitted("Cannot open label map", raw, Path(path))
+        if fitted is None:
+            return
+        labels, note = fitted
+        if as_opened:
+            self.session.replace_document(replace(self.session.doc, labels=labels, image=None), None)
+        else:
+            self._replace_labels(labels, f"open {Path(path).name}")
+        self.message.emit(f"Opened label map {path}{note}")
 
     def save_label_map(self):
         path = save_file(self.window, "Save label map", PNG_FILTER, "labels", ".png")
@@ -103,10 +125,11 @@ class FileActions(QObject):
             table = self._guard("Cannot read colour table", label_io.read_colour_table, Path(table_path), model)
             if table is FAILED:
                 return
-        labels = self._guard("Cannot import label map", label_io.import_colour_coded, Path(path), model, table)
-        if labels is not FAILED:
-            self._replace_labels(labels, f"import {Path(path).name}")
-            self.message.emit(f"Imported colour-coded map {path}")
+        raw = self._guard("Cannot import label map", label_io.read_colour_coded, Path(path), model, table)
+        fitted = None if raw is FAILED else self._fitted("Cannot import label map", raw, Path(path))
+        if fitted is not None:
+            self._replace_labels(fitted[0], f"import {Path(path).name}")
+            self.message.emit(f"Imported colour-coded map {path}{fitted[1]}")
 
     # -- exports ---------------------------------------------------------------------------------
     def export_image(self):

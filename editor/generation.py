@@ -34,6 +34,7 @@ class GenerateTag:
     preview: bool = False  # a preview (blend slider drag): shown, but not an undo step
     look: LookRequest | None = None  # what the result is composed with (locked regions keep their look)
     document: int = 0  # GenerationController.document_epoch when asked: a result for another document is dropped
+    opening: bool = False  # the image of a document just opened: no undo step while nothing was edited
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,16 @@ class GenerationController(QObject):
         """Regenerate for a transient state (slider drag): the image is shown without an undo step."""
         return self.generate(preview=True)
 
-    def generate(self, step: DocumentCommand | None = None, preview: bool = False) -> int | None:
+    def generate(self, step: DocumentCommand | None = None, preview: bool = False, opening: bool = False) -> int | None:
         """Queue a generation of the current document. The label map is copied (a byte per pixel); the
-        noise map is lent copy-on-write: the document copies it only if it is edited while lent."""
+        noise map is lent copy-on-write: the document copies it only if it is edited while lent.
+        `opening`: the first image of a document just opened (start-up) -- if nothing has been edited
+        when it arrives it is part of the opened state, not an undo step, and nothing counts as unsaved."""
         if not self.ready:
             return None
         doc = self.session.doc
         labels = w.snapshot(doc.labels)
-        tag = GenerateTag(step, preview, self._look_request(labels), self.document_epoch)
+        tag = GenerateTag(step, preview, self._look_request(labels), self.document_epoch, opening)
         rid = self.engine.submit(w.Generate(labels, doc.noise, self.precision, tag=tag))
         if not self.engine.worker.synchronous:
             self._lent[rid] = doc.noise
@@ -139,7 +142,7 @@ class GenerationController(QObject):
         if msg.tag.look is not None:
             image = self.look.compose(image, msg.tag.look)
         step = msg.tag.step
-        if msg.tag.preview:
+        if msg.tag.preview or (msg.tag.opening and self.session.stack.count() == 0):
             self.session.doc.image = image
             self.session.changed.emit({"image"})
         elif step is not None and not step.image_attached and self.session.top_command() is step:

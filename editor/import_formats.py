@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from engine.errors import InputError
 
+from . import label_fit
 from .class_mapping_dialog import ClassMappingDialog
 from .dialogs import save_file, show_error
 from .document import label_import
@@ -63,16 +64,19 @@ class LabelImports(QObject):
             QApplication.restoreOverrideCursor()
         if mapping.needs_review and not self.review(mapping, Path(path).name):
             return False
+        fit = label_fit.choose(self.window, Path(path).name, label_file.labels.shape)
+        if fit is None:
+            return False
         try:
-            labels = label_import.finish_import(label_file, mapping, model, path)
+            labels = label_import.finish_import(label_file, mapping, model, path, fit[0])
         except InputError as e:
             show_error(self.window, "Cannot import label map", str(e))
             return False
         edit = diff_edit("labels", session.doc.labels, labels, f"import {Path(path).name}")
         if edit is not None:
             session.push(edit)
-        self.window.statusBar().showMessage(f"Imported {path}" + (f" ({mapping.summary()})" if
-                                                                  mapping.needs_review else ""), 8000)
+        self.window.statusBar().showMessage(f"Imported {path}{fit[1]}" + (f" ({mapping.summary()})" if
+                                                                         mapping.needs_review else ""), 8000)
         return True
 
     def export_openraster(self, path: str | None = None) -> bool:

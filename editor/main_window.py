@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
         from .training_panel import TrainingMenu
 
         self.training = TrainingMenu(self)  # Train menu + Training dock (one-shot models)
+        v.addAction(self.training.dock.toggleViewAction())
 
     def _build_status(self):
         sb = self.statusBar()

@@ -19,6 +19,7 @@ from .session import EditorSession
 from .tool_state import RECENT_COUNT, ToolState
 
 SWATCH = 18
+MIN_VISIBLE_ROWS = 8  # docks sharing the column cannot squeeze the class list below this
 
 
 def swatch_icon(rgb, size: int = SWATCH) -> QIcon:
@@ -81,6 +82,8 @@ class PalettePanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole + 1, name.lower())
             self.list.addItem(item)
         self.list.blockSignals(False)
+        row = self.list.sizeHintForRow(0) if self.list.count() else SWATCH + 2
+        self.list.setMinimumHeight(min(MIN_VISIBLE_ROWS, max(self.list.count(), 1)) * row + 2 * self.list.frameWidth())
         if self.state.current_class >= model.num_classes or self.state.current_class == model.unknown_index:
             first_real = next((i for i in range(model.num_classes) if i != model.unknown_index), 0)
             self.state.set_class(first_real)

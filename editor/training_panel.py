@@ -374,7 +374,7 @@ class TrainingMenu(QObject):
         self.controller = TrainingController(window.engine, self)
         self.panel = TrainingPanel(self.controller)
         self.panel.samplesRequested.connect(self.open_samples)
-        self.dock = None
+        self.dock = self._make_dock()  # hidden until a run starts or View ▸ Training opens it
         self.samplers: list = []
         menu = window.menuBar().addMenu("T&rain")
         self.train_action = QAction("Train one-shot model…", window)
@@ -399,14 +399,22 @@ class TrainingMenu(QObject):
         if running:
             self.show_panel()
 
-    def show_panel(self):
+    def _make_dock(self):
         from PySide6.QtWidgets import QDockWidget
 
-        if self.dock is None:
-            self.dock = QDockWidget("Training", self.window)
-            self.dock.setObjectName("Training")
-            self.dock.setWidget(self.panel)
-            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        dock = QDockWidget("Training", self.window)
+        dock.setObjectName("Training")
+        dock.setWidget(self.panel)
+        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # a tab beside Noise / Variations / History: a dock of its own below them took the class
+        # list's height (three rows were left)
+        anchor = getattr(self.window, "history_dock", None)
+        if anchor is not None:
+            self.window.tabifyDockWidget(anchor, dock)
+        dock.hide()
+        return dock
+
+    def show_panel(self):
         self.dock.show()
         self.dock.raise_()
         return self.dock

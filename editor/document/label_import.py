@@ -128,9 +128,10 @@ def prepare_import(path: Path, model: ModelReference, fmt: str = "auto") -> tupl
     return label_file, ClassMapping.build(label_file, model, identity)
 
 
-def finish_import(label_file: lf.LabelFile, mapping: ClassMapping, model: ModelReference, source) -> np.ndarray:
-    """Model-indexed uint8 label map at the model's size."""
-    return fit_labels(mapping.apply(label_file.labels), model, source)
+def finish_import(label_file: lf.LabelFile, mapping: ClassMapping, model: ModelReference, source,
+                  mode: str = "stretch") -> np.ndarray:
+    """Model-indexed uint8 label map at the model's size (`mode`: label_io.FIT_MODES)."""
+    return fit_labels(mapping.apply(label_file.labels), model, source, mode)
 
 
 def import_label_map(path: Path, model: ModelReference, fmt: str = "auto") -> np.ndarray:

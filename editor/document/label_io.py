@@ -38,21 +38,67 @@ def save_label_map(path: Path, labels: np.ndarray, model: ModelReference) -> Pat
     return sidecar
 
 
-def fit_labels(labels: np.ndarray, model: ModelReference, source) -> np.ndarray:
-    """Check class indices and bring the map to the model size (nearest neighbour keeps classes exact)."""
+FIT_MODES = ("crop", "pad", "stretch")  # how a map of another aspect ratio comes to the model's
+
+
+def size_difference(shape, model: ModelReference) -> str | None:
+    """None: the model's size; "scale": same aspect ratio, only resized; "aspect": another aspect ratio,
+    where crop, pad or stretch give different layouts (the editor asks)."""
+    h, w = shape[:2]
+    if (h, w) == (model.height, model.width):
+        return None
+    return "scale" if h * model.width == w * model.height else "aspect"
+
+
+def fit_aspect(labels: np.ndarray, height: int, width: int, mode: str, fill: int | None) -> np.ndarray:
+    """The map at the aspect ratio height:width, not yet resized: "crop" keeps the centre, "pad" adds
+    borders of class `fill` (edge pixels repeated when None), "stretch" leaves it as it is."""
+    if mode == "stretch":
+        return labels
+    h, w = labels.shape
+    wide = w * height > h * width
+    if mode == "crop":
+        if wide:
+            nw = max(1, round(h * width / height))
+            return labels[:, (w - nw) // 2:(w - nw) // 2 + nw]
+        nh = max(1, round(w * height / width))
+        return labels[(h - nh) // 2:(h - nh) // 2 + nh]
+    if mode == "pad":
+        if wide:
+            extra = round(w * height / width) - h
+            pads = ((extra // 2, extra - extra // 2), (0, 0))
+        else:
+            extra = round(h * width / height) - w
+            pads = ((0, 0), (extra // 2, extra - extra // 2))
+        if fill is None:
+            return np.pad(labels, pads, mode="edge")
+        return np.pad(labels, pads, mode="constant", constant_values=fill)
+    raise ValueError(f"mode must be one of {FIT_MODES}, not {mode!r}")
+
+
+def check_classes(labels: np.ndarray, model: ModelReference, source) -> None:
+    """A 2-D map of the model's class indices, at any size; InputError naming the file otherwise."""
     if labels.ndim != 2:
         raise InputError(f"expected a 2-D label map, got shape {labels.shape}", source)
     if labels.size and (labels.min() < 0 or labels.max() >= model.num_classes):
         bad = int(labels.max() if labels.max() >= model.num_classes else labels.min())
         raise InputError(f"class index {bad} out of range (model has {model.num_classes} classes)", source)
+
+
+def fit_labels(labels: np.ndarray, model: ModelReference, source, mode: str = "stretch") -> np.ndarray:
+    """Check class indices and bring the map to the model size: `mode` (FIT_MODES) for another aspect
+    ratio, then nearest neighbour, which keeps classes exact. Padding uses the unknown class if any."""
+    check_classes(labels, model, source)
     out = labels.astype(np.uint8)
     if out.shape != (model.height, model.width):
+        out = fit_aspect(out, model.height, model.width, mode, model.unknown_index)
+        out = np.ascontiguousarray(out)
         out = np.asarray(Image.fromarray(out).resize((model.width, model.height), Image.Resampling.NEAREST))
     return out
 
 
-def open_label_map(path: Path, model: ModelReference) -> np.ndarray:
-    return fit_labels(read_label_map(path), model, path)
+def open_label_map(path: Path, model: ModelReference, mode: str = "stretch") -> np.ndarray:
+    return fit_labels(read_label_map(path), model, path, mode)
 
 
 def colour_table_from_model(model: ModelReference) -> dict:
@@ -129,7 +175,12 @@ def decode_colour_coded(rgb: np.ndarray, table: dict, source) -> np.ndarray:
     return lut[inverse].reshape(packed.shape)
 
 
-def import_colour_coded(path: Path, model: ModelReference, table: dict | None = None) -> np.ndarray:
+def read_colour_coded(path: Path, model: ModelReference, table: dict | None = None) -> np.ndarray:
+    """A colour-coded map decoded to class indices at its own size."""
     table = colour_table_from_model(model) if table is None else table
-    labels = decode_colour_coded(read_picture(path), table, path)
-    return fit_labels(labels, model, path)
+    return decode_colour_coded(read_picture(path), table, path)
+
+
+def import_colour_coded(path: Path, model: ModelReference, table: dict | None = None,
+                        mode: str = "stretch") -> np.ndarray:
+    return fit_labels(read_colour_coded(path, model, table), model, path, mode)
