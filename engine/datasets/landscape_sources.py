@@ -11,6 +11,7 @@ pixels only on the decoder and the resampling filter.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -206,6 +207,15 @@ def build_photos(out_dir, manifest: dict | None = None, verify: bool = True, log
     return written
 
 
+def _open_original(path: Path, member: str | None) -> Image.Image:
+    """The photo file, or with `member` the photo stored inside the Qt resource archive at `path`."""
+    if member is None:
+        return Image.open(path)
+    from engine.datasets.qt_resource import read_member
+
+    return Image.open(io.BytesIO(read_member(path, member)))
+
+
 def _fetch_and_resize(entry: dict, manifest: dict, work: Path, roots: dict, verify: bool, log,
                       with_full: bool) -> tuple[Image.Image, Image.Image | None]:
     source = entry["source"]
@@ -216,7 +226,7 @@ def _fetch_and_resize(entry: dict, manifest: dict, work: Path, roots: dict, veri
     original = roots[key] / source["path"].lstrip("/")
     if not original.is_file():
         raise InputError(f"{source['path']} is missing from {source['package']} {source['version']}")
-    with Image.open(original) as image:
+    with _open_original(original, source.get("member")) as image:
         if verify and list(image.size) != entry["original_size"]:
             raise InputError(f"original size {image.size} differs from manifest {entry['original_size']}",
                              original)

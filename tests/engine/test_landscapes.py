@@ -74,7 +74,7 @@ def test_every_annotation_source_belongs_to_a_manifest_photo_and_says_what_was_d
 
 
 def test_enough_labelled_photos_mostly_from_several_packages():
-    assert len(ANNOTATED) >= 45
+    assert len(ANNOTATED) >= 60
     assert len({e["source"]["package"] for e in ANNOTATED}) >= 6
 
 
@@ -212,3 +212,14 @@ def test_rebuild_a_photo_from_another_debian_release(tmp_path):
     entry = next(e for e in MANIFEST["photos"] if e["source"].get("suite") and e["source"]["package"] == "budgie-backgrounds")
     [path] = build_photos(tmp_path, dict(MANIFEST, photos=[entry]), log=lambda *_: None)
     assert Image.open(path).size == tuple(entry["size"])
+
+
+@pytest.mark.skipif(os.environ.get("OASIS_NETWORK_TESTS") != "1", reason="network test (opt-in)")
+def test_rebuild_a_photo_stored_inside_a_qt_resource_archive(tmp_path):
+    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+        pytest.skip("apt-get/dpkg unavailable")
+    entry = next(e for e in MANIFEST["photos"] if e["source"].get("member"))
+    received = []
+    [path] = build_photos(tmp_path, dict(MANIFEST, photos=[entry]), log=lambda *_: None,
+                          full_resolution=lambda e, photo: received.append(photo.size))
+    assert Image.open(path).size == tuple(entry["size"]) and received == [tuple(entry["full_size"])]
