@@ -100,8 +100,9 @@ def _bad_ids_folder(root):
     return root, {"rgb_as_ids": ["p0.png", "p1.png"]}
 
 
-LAYOUTS = {"folder": ("folder", _bad_folder), "ade20k": ("ade20k", _bad_ade), "cityscapes": ("cityscapes", _bad_cityscapes),
-           "coco-stuff": ("coco-stuff", _bad_coco), "cvat": ("folder", _bad_cvat), "ids-folder": ("folder", _bad_ids_folder)}
+LAYOUTS = {"folder": ("folder", _bad_folder), "ade20k": ("ade20k", _bad_ade),
+           "cityscapes": ("cityscapes", _bad_cityscapes), "coco-stuff": ("coco-stuff", _bad_coco),
+           "cvat": ("folder", _bad_cvat), "ids-folder": ("folder", _bad_ids_folder)}
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

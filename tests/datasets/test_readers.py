@@ -116,7 +116,7 @@ def test_the_same_key_gives_the_same_sample(tmp_path):
     src = open_dataset("folder", layouts.folder(tmp_path, 3, size=(120, 160)))
     ds = CropDataset(FileSource(src), CropSettings("ours", 32, 32, frame=64, max_zoom=3), seed=5)
     a, b, c = ds[(1, 7, 3)], ds[(1, 7, 3)], ds[(1, 7, 2)]
-    assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a, b))
+    assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[0].numpy(), c[0].numpy())
 
 

@@ -76,8 +76,9 @@ def test_channels_checked_against_opt(tmp_path):
 
 
 def test_model_folder_weights_validated(tiny_model_dir, tmp_path):
-    from engine.api import load_model
     from safetensors.torch import load_file, save_file
+
+    from engine.api import load_model
 
     bad = tmp_path / "bad"
     shutil.copytree(tiny_model_dir, bad)

@@ -26,7 +26,8 @@ from engine.ora import OraLayer, read_ora, write_ora
 from engine.presets import default_palette
 
 # FUZZ_EXAMPLES=2000 for a long fuzz run; CI uses the small default.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def damage(data: bytes, cut: float, flips: list) -> bytes:

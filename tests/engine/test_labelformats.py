@@ -10,8 +10,17 @@ from hypothesis.extra.numpy import arrays
 
 from engine.errors import InputError
 from engine.imagefiles import read_label_map, write_label_map
-from engine.labelformats import (LabelFile, apply_mapping, decode_colour_coded, match_classes, read_cvat_mask,
-                                 read_labelme, write_cvat_mask, write_indexed_png_with_names, write_labelme)
+from engine.labelformats import (
+    LabelFile,
+    apply_mapping,
+    decode_colour_coded,
+    match_classes,
+    read_cvat_mask,
+    read_labelme,
+    write_cvat_mask,
+    write_indexed_png_with_names,
+    write_labelme,
+)
 from engine.ora import OraLayer, read_ora, rgb_layer, write_ora
 from engine.presets import PRESETS, default_palette
 
@@ -114,5 +123,5 @@ def test_ora_round_trip(tmp_path):
         assert {"stack.xml", "mergedimage.png", "Thumbnails/thumbnail.png"} <= set(z.namelist())
     back = read_ora(tmp_path / "x.ora")
     assert [lay.name for lay in back] == [lay.name for lay in layers]
-    for a, b in zip(back, layers):
+    for a, b in zip(back, layers, strict=True):
         assert np.array_equal(a.rgba, b.rgba) and a.visible == b.visible and abs(a.opacity - b.opacity) < 1e-3

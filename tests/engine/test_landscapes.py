@@ -14,8 +14,13 @@ from PIL import Image
 
 from engine.datasets import landscape_annotations as annotations
 from engine.datasets import landscapes
-from engine.datasets.landscape_sources import (RESOURCES_DIR, build_photos, full_resolution_size, load_manifest,
-                                               resized_size)
+from engine.datasets.landscape_sources import (
+    RESOURCES_DIR,
+    build_photos,
+    full_resolution_size,
+    load_manifest,
+    resized_size,
+)
 from engine.errors import InputError
 
 CLASSES = annotations.load_classes()
@@ -209,7 +214,8 @@ def test_rebuild_one_photo_reproduces_the_manifest_hash(tmp_path):
 def test_rebuild_a_photo_from_another_debian_release(tmp_path):
     if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
         pytest.skip("apt-get/dpkg unavailable")
-    entry = next(e for e in MANIFEST["photos"] if e["source"].get("suite") and e["source"]["package"] == "budgie-backgrounds")
+    entry = next(e for e in MANIFEST["photos"]
+                 if e["source"].get("suite") and e["source"]["package"] == "budgie-backgrounds")
     [path] = build_photos(tmp_path, dict(MANIFEST, photos=[entry]), log=lambda *_: None)
     assert Image.open(path).size == tuple(entry["size"])
 

@@ -56,7 +56,8 @@ def test_segment_matches_public_code(imported, tmp_path, image, expected):
 def test_png_output_and_seed(imported, tmp_path):
     a, b, c = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"
     for out, seed in ((a, 1), (b, 1), (c, 2)):
-        _run("generate", "--model", imported / "ema", "--labels", VECTORS / "label_index.npy", "--seed", seed, "--out", out)
+        _run("generate", "--model", imported / "ema", "--labels", VECTORS / "label_index.npy", "--seed", seed,
+             "--out", out)
     ia, ib, ic = (np.asarray(Image.open(p)) for p in (a, b, c))
     assert ia.shape == (64, 64, 3) and ia.dtype == np.uint8
     assert np.array_equal(ia, ib) and not np.array_equal(ia, ic)

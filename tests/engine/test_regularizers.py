@@ -6,8 +6,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.regularizers import (OnlineCovariance, adaptivemix_loss, asa_ce_bound_logits, asa_logistic_bound,
-                                 dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
+from engine.regularizers import (
+    OnlineCovariance,
+    adaptivemix_loss,
+    asa_ce_bound_logits,
+    asa_logistic_bound,
+    dirichlet_coefficients,
+    mix_pairs,
+    mixdl_anchor,
+    mixdl_kl,
+)
 
 
 def test_adaptivemix_hand_value():

@@ -21,7 +21,8 @@ def tmp_settings(tmp_path):
     QSettings.setDefaultFormat(fmt)
     QSettings.setPath(fmt, scope, str(tmp_path / "settings"))
     yield tmp_path / "settings"
-    QSettings.setPath(fmt, scope, QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation))
+    config_home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    QSettings.setPath(fmt, scope, config_home)
     QSettings.setDefaultFormat(old_format)
 
 

@@ -21,6 +21,6 @@ def test_signals_and_event_processing_keep_refcounts_of_singletons(qapp):
         emitter.fired.emit(object())
         QApplication.processEvents()
     after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
-    assert all(abs(a - b) <= 5 for a, b in zip(after, before)), (
-        f"refcount drift True/False/None {[a - b for a, b in zip(after, before)]}: broken PySide6 build "
+    assert all(abs(a - b) <= 5 for a, b in zip(after, before, strict=True)), (
+        f"refcount drift True/False/None {[a - b for a, b in zip(after, before, strict=True)]}: broken PySide6 build "
         f"(use PySide6-Essentials != 6.12.0 on Python {sys.version_info.major}.{sys.version_info.minor})")

@@ -126,7 +126,7 @@ def test_train_pause_resume_sample_and_cancel(window, qtbot, tmp_path):
     out = tmp_path / "picked"
     paths = sampler.save_selected(str(out))
     assert [os.path.basename(p) for p in paths] == ["sample_5_01.png", "sample_5_04.png"]
-    for i, p in zip((1, 4), paths):
+    for i, p in zip((1, 4), paths, strict=True):
         np.testing.assert_array_equal(np.asarray(Image.open(p)), sampler.batch["images"][i])
         mask = Image.open(out / "masks" / os.path.basename(p))
         assert mask.mode == "P" and mask.size == (wd, h)

@@ -36,7 +36,7 @@ def test_generator_and_discriminator_outputs_and_gradients_are_unchanged():
     g_plain, g_fused = _pair(Generator, masks=True)
     z = torch.randn(3, g_plain.z_dim, 1, 1, dtype=torch.float64)
     out_p, out_f = g_plain(z), g_fused(z)
-    for a, b in zip(out_p.images + [out_p.mask_soft], out_f.images + [out_f.mask_soft]):
+    for a, b in zip(out_p.images + [out_p.mask_soft], out_f.images + [out_f.mask_soft], strict=True):
         torch.testing.assert_close(b, a, rtol=0, atol=1e-10)
     d_plain, d_fused = _pair(Discriminator, masks=True)
     scales = [img.detach().requires_grad_(True) for img in out_p.images[::-1]]
@@ -46,6 +46,7 @@ def test_generator_and_discriminator_outputs_and_gradients_are_unchanged():
         o = d(scales, masks)
         losses.append(sum(t.square().mean() for t in o.low + o.content + o.layout))
     torch.testing.assert_close(losses[1], losses[0], rtol=0, atol=1e-10)
-    for (name, p), q in zip(d_plain.named_parameters(), d_fused.parameters()):
-        gp, gq = torch.autograd.grad(losses[0], p, retain_graph=True), torch.autograd.grad(losses[1], q, retain_graph=True)
+    for (name, p), q in zip(d_plain.named_parameters(), d_fused.parameters(), strict=True):
+        gp = torch.autograd.grad(losses[0], p, retain_graph=True)
+        gq = torch.autograd.grad(losses[1], q, retain_graph=True)
         torch.testing.assert_close(gq[0], gp[0], rtol=1e-8, atol=1e-10, msg=name)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.oneshot.mask_alignment import SmallUNet, miou
 from engine.frechet import frechet_distance as _frechet
+from engine.oneshot.mask_alignment import SmallUNet, miou
 
 
 def test_frechet_distance_of_shifted_gaussians():

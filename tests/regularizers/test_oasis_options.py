@@ -1,6 +1,5 @@
 """The regulariser options of the OASIS trainer: they run, add a positive term, change the update,
 and a resumed run with them on continues exactly."""
-import dataclasses
 import json
 import math
 

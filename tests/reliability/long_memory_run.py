@@ -32,8 +32,13 @@ def plot(iters, rss, png: Path, title: str) -> None:
     d = ImageDraw.Draw(im)
     x0, x1 = min(iters), max(iters)
     lo, hi = 0.0, max(rss) * 1.15
-    px = lambda x: left + (x - x0) / max(x1 - x0, 1) * (w - left - right)
-    py = lambda y: h - bottom - (y - lo) / (hi - lo) * (h - top - bottom)
+
+    def px(x):
+        return left + (x - x0) / max(x1 - x0, 1) * (w - left - right)
+
+    def py(y):
+        return h - bottom - (y - lo) / (hi - lo) * (h - top - bottom)
+
     d.rectangle([left, top, w - right, h - bottom], outline="black")
     for k in range(6):
         yv = lo + (hi - lo) * k / 5
@@ -45,7 +50,7 @@ def plot(iters, rss, png: Path, title: str) -> None:
         d.text((px(xv) - 15, h - bottom + 8), f"{xv:.0f}", fill="black")
     d.text((w // 2 - 30, h - 20), "iteration", fill="black")
     d.text((left, 12), title, fill="black")
-    pts = [(px(x), py(y)) for x, y in zip(iters, rss)]
+    pts = [(px(x), py(y)) for x, y in zip(iters, rss, strict=True)]
     d.line(pts, fill=(200, 30, 30), width=2)
     png.parent.mkdir(parents=True, exist_ok=True)
     im.save(png)

@@ -64,13 +64,15 @@ def test_damaged_bytes(tmp_path, cut, flips):
 
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=True)
-                       | st.text(max_size=5), lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+                       | st.text(max_size=5),
+                       lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
                        max_leaves=6)
 
 
 @FUZZ
 @given(drop=st.sets(st.sampled_from(["format", "version", "seed", "height", "width", "model", "has_image"])),
-       changes=st.dictionaries(st.sampled_from(["seed", "height", "width", "version", "has_image"]), JSONISH, max_size=3),
+       changes=st.dictionaries(st.sampled_from(["seed", "height", "width", "version", "has_image"]), JSONISH,
+                               max_size=3),
        model_drop=st.sets(st.sampled_from(["folder", "class_names", "palette", "unknown_index", "z_dim"])))
 def test_edited_manifest(tmp_path, drop, changes, model_drop):
     m = _members(GOOD)
@@ -125,7 +127,8 @@ def test_noise_with_nan_is_refused(tmp_path):
         load_project(p)
 
 
-@pytest.mark.parametrize("content", [b"", b"PK\x03\x04broken", GOOD[: len(GOOD) // 2]], ids=["empty", "bad-zip", "truncated"])
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04broken", GOOD[: len(GOOD) // 2]],
+                         ids=["empty", "bad-zip", "truncated"])
 def test_gui_open_project_shows_one_dialog_and_keeps_the_document(window, qtbot, tmp_path, monkeypatch, content):
     from PySide6.QtWidgets import QFileDialog
 
