@@ -27,6 +27,7 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -40,7 +41,7 @@ BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot
 
 def _configs(image: str, mask: str) -> dict:
     n = load_inputs(image, mask).num_mask_channels
-    common = dict(images=image, masks=mask, num_mask_channels=n)
+    common: dict[str, Any] = dict(images=image, masks=mask, num_mask_channels=n)
     faithful = config_for_size(128, 256, preset="faithful", max_size=256, **common)
     optimised = config_for_size(128, 256, preset="faithful", max_size=256, channels_last=True,
                                 reuse_fake_for_g=True, fused_adam=True, resample_in_conv=True, **common)
@@ -53,7 +54,7 @@ def conv_rate(repeats: int = 5) -> float:
     """GFLOP/s of one large 3x3 convolution forward (128 -> 128 channels, 10 x 64 x 128, the
     size of the faithful D's second block): about the best this CPU does with fp32 convs."""
     x = torch.randn(10, 128, 64, 128).contiguous(memory_format=torch.channels_last)
-    conv = torch.nn.Conv2d(128, 128, 3, padding=1).to(memory_format=torch.channels_last)
+    conv = torch.nn.Conv2d(128, 128, 3, padding=1).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     with torch.no_grad():
         conv(x)
         best = min(_timed(conv, x) for _ in range(repeats))
@@ -75,7 +76,9 @@ def main(argv=None) -> int:
     ap.add_argument("--mask", default=str(BMX / "mask.png"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    trainers, times, flops = {}, {}, {}
+    trainers: dict[str, OneShotTrainer] = {}
+    times: dict[str, list[float]] = {}
+    flops: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, cfg in _configs(args.image, args.mask).items():
             run = os.path.join(tmp, name)
