@@ -44,11 +44,11 @@ def decode_colour_coded(rgb: np.ndarray, colours, source=None) -> np.ndarray:
     """
     colours = [tuple(int(v) for v in c) for c in colours]
     key = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
-    table = {}
+    table: dict[int, int] = {}
     for i, (r, g, b) in enumerate(colours):
         table.setdefault((r << 16) | (g << 8) | b, i)  # a repeated colour decodes to its first class
     uniq, inverse, counts = np.unique(key.ravel(), return_inverse=True, return_counts=True)
-    unknown = [(int(u), int(c)) for u, c in zip(uniq, counts) if int(u) not in table]
+    unknown = [(int(u), int(c)) for u, c in zip(uniq, counts, strict=True) if int(u) not in table]
     if unknown:
         shown = ", ".join(f"({u >> 16},{(u >> 8) & 255},{u & 255}) x{c}" for u, c in unknown[:8])
         more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
@@ -270,7 +270,7 @@ def read_cvat_mask(png: Path, labelmap: Path | None = None) -> LabelFile:
 
 def write_cvat_mask(png: Path, lf: LabelFile, palette, labelmap: Path) -> None:
     lines = ["# label:color_rgb:parts:actions"]
-    lines += [f"{n}:{c[0]},{c[1]},{c[2]}::" for n, c in zip(lf.class_names, palette)]
+    lines += [f"{n}:{c[0]},{c[1]},{c[2]}::" for n, c in zip(lf.class_names, palette, strict=False)]
     atomic_write_text(Path(labelmap), "\n".join(lines) + "\n")
     write_picture(Path(png), colourise(lf.labels, palette))
 
@@ -289,7 +289,7 @@ def match_classes(file_names, model_names, model_unknown: int | None = 0) -> tup
 
     Background-like names map to the model's unknown class when it has one.
     """
-    by_name = {}
+    by_name: dict[str, int] = {}
     for i, n in enumerate(model_names):
         by_name.setdefault(_norm_name(n), i)
     mapping, unmatched = {}, []
