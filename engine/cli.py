@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
-from .fast.precision import PRECISIONS
+from .precision import PRECISIONS
 
 # Modules that add subcommands; a module that is missing (optional feature) is skipped.
 EXTENSIONS = ("engine.oneshot.cli", "engine.training.cli", "engine.fast.cli", "engine.datasets.cli")

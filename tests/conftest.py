@@ -39,7 +39,7 @@ def amx_decision(request, monkeypatch):
     then means on a CPU."""
     import torch
 
-    from engine.fast.precision import FORCE_AMX_ENV
+    from engine.precision import FORCE_AMX_ENV
 
     monkeypatch.setenv(FORCE_AMX_ENV, "1" if request.param else "0")
     return torch.bfloat16 if request.param else torch.float32

@@ -14,8 +14,8 @@ import time
 import numpy as np
 import torch
 
+from ..precision import compute_dtype
 from . import inference
-from .precision import compute_dtype
 from .session import GenerationSession
 from .synthetic import paint, resample_noise, scene_labels, stroke_mask
 

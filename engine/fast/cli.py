@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from .precision import PRECISIONS
+from ..precision import PRECISIONS
 
 
 def _cmd_bench(args) -> int:

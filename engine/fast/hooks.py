@@ -12,9 +12,9 @@ import threading
 import numpy as np
 import torch
 
+from ..precision import compute_dtype
 from .discriminator import FastDiscriminator
 from .generator import FastGenerator
-from .precision import compute_dtype
 
 _BUILD_LOCK = threading.Lock()
 

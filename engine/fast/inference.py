@@ -2,7 +2,7 @@
 callers that choose one (the engine worker, the CLI, benchmarks).
 
 'fp32' runs the model's own reference path (OasisModel.generate / segment_logits, exact); every other
-name runs this package's fast paths in the dtype engine/fast/precision.py decides for the device. The
+name runs this package's fast paths in the dtype engine/precision.py decides for the device. The
 core model never calls into this package, so the layers stay one way: fast above the core.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..precision import check_precision
 from . import hooks
-from .precision import check_precision
 
 
 @torch.inference_mode()

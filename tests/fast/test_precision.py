@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from engine.errors import InputError
-from engine.fast.precision import FORCE_AMX_ENV, PRECISIONS, compute_dtype, cpu_has_amx
+from engine.precision import FORCE_AMX_ENV, PRECISIONS, compute_dtype, cpu_has_amx
 
 
 def test_auto_follows_the_cpu_probe_and_its_override(monkeypatch):

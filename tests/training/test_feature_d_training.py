@@ -9,7 +9,7 @@ import torch
 from engine.api import load_model
 from engine.cli import main
 from engine.errors import InputError
-from engine.fast import precision
+from engine import precision
 from engine.training.trainer import RUN_FILE, RunSpec
 
 
