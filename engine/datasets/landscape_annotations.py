@@ -86,8 +86,10 @@ def refine_with_watershed(photo_rgb: np.ndarray, painted: np.ndarray, band: int)
     cv2.watershed(cv2.cvtColor(padded_photo, cv2.COLOR_RGB2BGR), padded_markers)
     markers = padded_markers[1:-1, 1:-1]
     labels = markers - 1
-    ridge = markers == -1  # 1-px watershed lines between basins: give them their painted class
-    labels[ridge] = painted[ridge]
+    # 1-px watershed lines between basins, and the rare pixel no basin reached (left 0 by OpenCV, seen
+    # at high resolution where a tiny shape's seed erodes away): both keep their painted class.
+    kept = (markers == -1) | (markers == 0)
+    labels[kept] = painted[kept]
     labels[(labels == UNPAINTED) | (painted == UNPAINTED)] = 0
     return labels.astype(np.uint8)
 

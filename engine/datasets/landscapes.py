@@ -114,6 +114,8 @@ def folder_writer(root, log=print):
         if tuple(annotation["size"]) != photo.size:
             annotation = scale_annotation(annotation, photo.size)
         labels = make_label_map(np.asarray(photo), annotation, classes)
+        if labels.max() >= len(classes):  # never write a label map the trainer's check would reject
+            raise InputError(f"rasterised label value {labels.max()} is not a class", source)
         split_dir = root / entry["split"]
         _write_atomically(lambda p: photo.save(p, format="PNG", compress_level=3),
                           split_dir / "images" / f"{entry['id']}.png")

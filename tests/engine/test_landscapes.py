@@ -173,6 +173,23 @@ def test_folder_writer_puts_labelled_photos_in_their_split_with_both_class_list_
     assert (split / "images" / f"{photo_id}.png").exists() and (split / "labels" / f"{photo_id}.png").exists()
 
 
+def test_pixels_the_watershed_leaves_undecided_keep_their_painted_class(monkeypatch):
+    photo = np.full((12, 12, 3), 128, np.uint8)
+    annotation = {"photo": "synthetic", "size": [12, 12], "band": 2, "shapes": [
+        {"class": "water", "polygon": [[0, 0], [6, 0], [6, 12], [0, 12]]},
+        {"class": "sand", "polygon": [[6, 0], [12, 0], [12, 12], [6, 12]]}]}
+    real_watershed = annotations.cv2.watershed
+
+    def leaves_one_pixel_undecided(image, markers):
+        real_watershed(image, markers)
+        markers[5, 9] = 0  # what OpenCV leaves where no basin reached
+
+    monkeypatch.setattr(annotations.cv2, "watershed", leaves_one_pixel_undecided)
+    labels = annotations.make_label_map(photo, annotation, CLASSES)
+    names = {c["name"]: c["index"] for c in CLASSES}
+    assert labels[5, 9] == names["sand"] and labels.max() < len(CLASSES)
+
+
 def _tiny_dataset(tmp_path, label_size):
     manifest = {"short_side": 4, "photos": [{"id": "a", "split": "train", "size": [6, 4]}]}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
