@@ -213,8 +213,8 @@ def run_ablation(arms: list[Arm], common: list[str], out: Path, minutes: float, 
                 from ..oneshot.metrics import PerceptualDistance
 
                 extract, perceptual = InceptionFeatures(), PerceptualDistance()
-            heldout = split_pairs(eval_data, "heldout", len(names), eval_labels, eval_manifest)
-            train = split_pairs(eval_data, "train", len(names), eval_labels, eval_manifest)
+            heldout = split_pairs(eval_data, "heldout", names, eval_labels, eval_manifest)
+            train = split_pairs(eval_data, "train", names, eval_labels, eval_manifest)
             log(f"[{arm.name}] evaluating")
             results[arm.name] = evaluate_arm(run, heldout, train, settings, extract, perceptual,
                                              out / "evidence_cache.npz")

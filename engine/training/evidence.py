@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..errors import InputError
 from ..imagefiles import image_to_uint8, write_picture
 from ..kid import kernel_inception_distance
 from .cli import REPO_LANDSCAPES
@@ -46,15 +47,27 @@ class EvidenceSettings:
     seed: int = 0
 
 
-def split_pairs(data: Path, split: str, num_classes: int, labels: Path | None = None,
+def split_pairs(data: Path, split: str, class_names, labels: Path | None = None,
                 manifest: Path | None = None) -> list[TrainingPair]:
-    """One split of a dataset: the folder layout DATA/<split>/{images,labels} when it exists
-    (notes/landscape-data-contract.md), else photos in DATA with the bundled labels and manifest."""
+    """One split of a dataset: the folder layout DATA/<split>/{classes.json,images,labels}
+    (notes/landscape-data-contract.md, read by engine.datasets.readers.read_folder) when it exists,
+    else photos in DATA with the bundled labels and manifest. The classes must be the model's."""
     data = Path(data)
     if (data / split / "images").is_dir():
-        return load_pairs(data / split / "images", data / split / "labels", num_classes, None, None)
-    return load_pairs(data, labels or REPO_LANDSCAPES / "labels", num_classes,
-                      manifest or REPO_LANDSCAPES / "manifest.json", split)
+        from ..datasets.readers import read_folder, read_pair
+
+        source = read_folder(data / split)
+        if tuple(source.class_names) != tuple(class_names):
+            raise InputError(f"the dataset's classes ({', '.join(source.class_names)}) are not the model's "
+                             f"({', '.join(class_names)})", data / split)
+        pairs = [TrainingPair(smp.name, *read_pair(smp, source.coding)) for smp in source.samples]
+    else:
+        pairs = load_pairs(data, labels or REPO_LANDSCAPES / "labels", len(class_names),
+                           manifest or REPO_LANDSCAPES / "manifest.json", split)
+    if len(class_names) <= 256:  # full-resolution photos: int64 labels would take 8 bytes a pixel
+        for p in pairs:
+            p.labels = p.labels.astype(np.uint8)
+    return pairs
 
 
 def class_mean_colours(pairs, num_classes: int) -> np.ndarray:

@@ -258,14 +258,14 @@ def main(argv=None) -> int:
 
     if a.only_real_fid:
         cfg = json.loads((a.model / "config.json").read_text())
-        pairs = split_pairs(a.data, "train", len(cfg["class_names"]), a.labels, a.manifest)
+        pairs = split_pairs(a.data, "train", cfg["class_names"], a.labels, a.manifest)
         real = real_crop_features(pairs, cfg["height"], a.fid_samples, cfg["unknown_index"], a.fid_cache)
         print({"real_other_crops": fid_between(real["real_a"], real["real_b"]),
                "flat_class_colours": fid_between(real["flat_a"], real["real_b"])})
         return 0
     model = load_model(a.model)
-    n = model.config.num_classes
-    pairs = {split: split_pairs(a.data, split, n, a.labels, a.manifest) for split in ("heldout", "train")}
+    pairs = {split: split_pairs(a.data, split, model.config.class_names, a.labels, a.manifest)
+             for split in ("heldout", "train")}
     result = {"model": str(a.model), "iterations": model.config.provenance.get("iterations")}
     if "grid" in sections:
         result["painted"] = painted_grid(model, a.painted, a.images / f"{a.prefix}painted.png")

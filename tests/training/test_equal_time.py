@@ -32,6 +32,7 @@ def test_equal_time_ablation_on_the_tiny_preset(tmp_path, synthetic_data):
     for split in ("train", "heldout"):
         shutil.copytree(synthetic_data / "photos", data / split / "images")
         shutil.copytree(synthetic_data / "labels", data / split / "labels")
+        shutil.copy(synthetic_data / "classes.json", data / split / "classes.json")
     common = ["--config", "tiny", "--threads", "1", "--batch-size", "2", "--data", str(data / "train" / "images"),
               "--labels", str(data / "train" / "labels"), "--classes", str(synthetic_data / "classes.json"),
               "--checkpoint-every", "100000", "--sample-every", "100000", "--bn-batches", "2", "--log-every", "1"]

@@ -108,13 +108,19 @@ def test_random_painted_layouts_are_fresh_and_use_only_named_classes():
 def test_split_pairs_reads_the_folder_layout(tmp_path, synthetic_data):
     import shutil
 
+    from engine.errors import InputError
     from engine.training.evidence import class_mean_colours, split_pairs
 
     for split in ("train", "heldout"):
         shutil.copytree(synthetic_data / "photos", tmp_path / split / "images")
         shutil.copytree(synthetic_data / "labels", tmp_path / split / "labels")
-    pairs = split_pairs(tmp_path, "heldout", 4)
+        shutil.copy(synthetic_data / "classes.json", tmp_path / split / "classes.json")
+    names = ("unknown", "sky", "water", "grass")
+    pairs = split_pairs(tmp_path, "heldout", names)
     assert [p.name for p in pairs] == ["p0", "p1", "p2", "p3"]
+    assert pairs[0].labels.dtype == np.uint8 and pairs[0].image.shape == (96, 96, 3)
+    with pytest.raises(InputError, match="classes .* are not the model's"):
+        split_pairs(tmp_path, "heldout", ("unknown", "sky", "grass", "water"))
     colours = class_mean_colours(pairs, 5)
     # the synthetic photos are each class's colour plus symmetric noise; class 4 has no pixels
     assert np.abs(colours[1].astype(int) - (70, 130, 230)).max() <= 2
