@@ -210,7 +210,7 @@ def run_ablation(arms: list[Arm], common: list[str], out: Path, minutes: float, 
                 continue
             classes = names
             if extract is None:
-                from ..oneshot.metrics import PerceptualDistance
+                from ..perceptual import PerceptualDistance
 
                 extract, perceptual = InceptionFeatures(), PerceptualDistance()
             heldout = split_pairs(eval_data, "heldout", names, eval_labels, eval_manifest)
