@@ -76,14 +76,14 @@ def run_oasis_task(req: OasisTrainingRequest, should_stop, between_steps, relay,
     from engine.errors import InputError
     from engine.training.cli import TrainHooks, run_train
 
-    timing = {"t0": time.monotonic(), "it0": None}
+    first: list[tuple[int, float]] = []  # (iteration before the first reported one, its start time)
 
     def progress(info):
         it, total = info["iteration"], info["iterations"]
-        if timing["it0"] is None:
-            timing["it0"], timing["t0"] = it - 1, time.monotonic() - info["seconds_per_iteration"]
-        done = max(1, it - timing["it0"])
-        s_per_it = (time.monotonic() - timing["t0"]) / done
+        if not first:
+            first.append((it - 1, time.monotonic() - info["seconds_per_iteration"]))
+        done = max(1, it - first[0][0])
+        s_per_it = (time.monotonic() - first[0][1]) / done
         losses = {k: v for k, v in info.items() if k in ("g", "d_fake", "d_real", "d_lm")}
         relay(("progress", {"iteration": it, "total": total, "it_per_s": 1.0 / max(s_per_it, 1e-9),
                             "s_per_it": s_per_it, "eta_s": s_per_it * (total - it), "losses": losses}))
@@ -144,9 +144,11 @@ class OasisTrainDialog(QDialog):
         self.workers = QSpinBox(minimum=0, maximum=32, value=0)
         self.workers.setToolTip("processes that read and crop pictures ahead of the networks (0: read in the "
                                 "training task; large datasets train faster with 2-4)")
-        self.open_model = QCheckBox("Open the model in the editor when training ends", checked=True)
+        self.open_model = QCheckBox("Open the model in the editor when training ends")
+        self.open_model.setChecked(True)
         buttons = []
-        for edit, title in ((self.data, "Dataset root"), (self.run_dir, "Run folder"), (self.export_to, "Model folder")):
+        pickers = ((self.data, "Dataset root"), (self.run_dir, "Run folder"), (self.export_to, "Model folder"))
+        for edit, title in pickers:
             b = QPushButton("Choose…")
             b.clicked.connect(lambda _=False, e=edit, t=title: self._pick_dir(e, t))
             buttons.append(b)

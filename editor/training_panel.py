@@ -438,7 +438,13 @@ class TrainingMenu(QObject):
 
         dlg = OasisTrainDialog(self.window)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.accepted.connect(lambda: self.controller.start(dlg.accepted_request))
+
+        def start() -> None:
+            req = dlg.accepted_request
+            if req is not None:  # accept() always sets it
+                self.controller.start(req)
+
+        dlg.accepted.connect(start)
         dlg.open()
         return dlg
 

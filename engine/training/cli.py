@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import signal
@@ -11,8 +10,8 @@ import time
 from pathlib import Path
 
 from ..config import DISCRIMINATOR_KINDS, UPSAMPLE_MODES
-from ..fast.precision import TRAINING_PRECISIONS
 from ..errors import InputError
+from ..fast.precision import TRAINING_PRECISIONS
 
 REPO_LANDSCAPES = Path(__file__).resolve().parents[2] / "resources" / "landscapes"
 
@@ -94,7 +93,8 @@ def open_source(args, kind: str | None):
         source = read_folder(args.data, labels_dir=args.labels, classes=args.classes)
     else:
         source = open_dataset(kind, args.data, args.split)
-    name = args.dataset_name or {"ade20k": "ade20k", "cityscapes": "cityscapes", "coco-stuff": "coco"}.get(kind, "custom")
+    preset_names = {"ade20k": "ade20k", "cityscapes": "cityscapes", "coco-stuff": "coco"}
+    name = args.dataset_name or preset_names.get(kind, "custom")
     return source, {"name": name, "kind": kind, "root": str(args.data), "split": args.split}
 
 
@@ -149,14 +149,15 @@ def _train(args, dist) -> int:
 
     torch.set_num_threads(args.threads)
     run_dir = args.out
-    spec = RunSpec.load(run_dir) if args.resume else None
-    kind = args.dataset or (spec.data.get("kind") if spec else None)
+    saved = RunSpec.load(run_dir) if args.resume else None
+    kind = args.dataset or (saved.data.get("kind") if saved else None)
     source, data_record = open_source(args, kind)
     if not _run_check(args, source, dist, run_dir / "dataset_check.json" if run_dir else None):
         return 2
     if args.check:
         return 0
-    if args.resume:
+    if saved is not None:
+        spec = saved
         if args.iterations:
             spec.settings = dataclasses.replace(spec.settings, iterations=args.iterations)
         changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
@@ -242,9 +243,10 @@ def _train(args, dist) -> int:
                 {"iteration": trainer.iteration, **{k: (dataclasses.asdict(v) if k == "augment" else v)
                                                     for k, v in changed.items()}})
     pairs = source.samples
-    say = print if dist.is_main else (lambda *a, **k: None)
-    if getattr(args, "hooks", None) is not None:
-        say = (lambda *a, **k: None)
+    def say(*a, **k):  # rank 0 logs; the editor shows its own progress
+        if dist.is_main and getattr(args, "hooks", None) is None:
+            print(*a, **k)
+
     shown = ", ".join(p.name for p in pairs[:20]) + (f", ... ({len(pairs) - 20} more)" if len(pairs) > 20 else "")
     say(f"training {spec.preset_name} ({spec.arch.d_kind} D): {len(pairs)} photos ({shown}), from iteration "
         f"{trainer.iteration} to {spec.settings.iterations}, {args.threads} threads, {dist.world} process(es) x batch "
@@ -277,7 +279,8 @@ def _train(args, dist) -> int:
         trainer.save()
         say(f"interrupted; checkpoint at iteration {trainer.iteration}", file=sys.stderr)
         return 130
-    say(f"stopped at iteration {state['iteration']} after {state['train_seconds'] / 60:.1f} min of training", flush=True)
+    say(f"stopped at iteration {state['iteration']} after {state['train_seconds'] / 60:.1f} min of training",
+        flush=True)
     return 0
 
 

@@ -32,7 +32,7 @@ class Distributed:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     @staticmethod
-    def from_environment(device: str = "auto") -> "Distributed":
+    def from_environment(device: str = "auto") -> Distributed:
         """The process group torchrun describes in the environment, or a single process without one."""
         world = int(os.environ.get("WORLD_SIZE", "1"))
         cuda = torch.cuda.is_available() if device == "auto" else device == "cuda"
@@ -78,8 +78,8 @@ class Distributed:
 
         ids = [self.device.index] if self.device.type == "cuda" else None
         ddp = nn.parallel.DistributedDataParallel
-        no_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(ddp).parameters
-                   else {"broadcast_buffers": False})  # the name changed in torch 2.13
+        no_sync: dict = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(ddp).parameters
+                         else {"broadcast_buffers": False})  # the name changed in torch 2.13
         return ddp(model, device_ids=ids, **no_sync)
 
     # -- collectives ----------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ class Distributed:
         keys = sorted(losses)
         t = torch.tensor([losses[k] for k in keys], dtype=torch.float64, device=self.device)
         td.all_reduce(t)
-        return {k: float(v) / self.world for k, v in zip(keys, t.tolist())}
+        return {k: float(v) / self.world for k, v in zip(keys, t.tolist(), strict=True)}
 
     def broadcast_flag(self, flag: bool) -> bool:
         """Rank 0's flag on every process (e.g. the dataset check's verdict)."""
@@ -164,7 +164,7 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
     """
 
     @staticmethod
-    def like(bn: nn.BatchNorm2d) -> "GlobalBatchNorm2d":
+    def like(bn: nn.BatchNorm2d) -> GlobalBatchNorm2d:
         new = GlobalBatchNorm2d(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats)
         new.load_state_dict(bn.state_dict())
         return new.to(bn.running_mean.device if bn.running_mean is not None else "cpu")
@@ -180,7 +180,7 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
         n = total[-1]
         mean = total[:c] / n
         var = (total[c:2 * c] / n - mean * mean).clamp(min=0)
-        if self.track_running_stats:
+        if self.running_mean is not None and self.running_var is not None and self.num_batches_tracked is not None:
             with torch.no_grad():
                 self.num_batches_tracked += 1
                 m = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum

@@ -7,9 +7,9 @@ import datetime
 from pathlib import Path
 
 from ..config import ModelConfig
+from ..discriminators import build_discriminator
 from ..layers import folded_state_dict
 from ..model_folder import save_model_folder
-from ..discriminators import build_discriminator
 from ..oasis_generator import OasisGenerator
 from . import checkpoint as ckpt
 from .trainer import RunSpec, frame_of

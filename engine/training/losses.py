@@ -5,7 +5,7 @@ Discriminator output channel 0 means "fake"; channel k >= 1 is label class k - 1
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

@@ -49,7 +49,7 @@ class TrainSettings:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> "TrainSettings":
+    def from_dict(d: dict) -> TrainSettings:
         d = dict(d)
         if "bf16" in d:  # run.json of trainer version 1: a bf16 switch, off unless asked for
             d.setdefault("precision", "bf16" if d.pop("bf16") else "fp32")

@@ -170,11 +170,13 @@ class GlobalBatchSampler:
     def __init__(self, n: int, global_batch: int, rank: int, world: int, seed: int, start: int, stop: int):
         if global_batch % world:
             raise ValueError(f"global batch {global_batch} is not divisible by {world} processes")
-        self.n, self.b, self.rank, self.world, self.start, self.stop = n, global_batch // world, rank, world, start, stop
+        self.n, self.b, self.rank, self.world = n, global_batch // world, rank, world
+        self.start, self.stop = start, stop
         length = n * math.ceil(global_batch / n)
         self.per_epoch = length // global_batch
-        self.shards = DistributedSampler(_Indices(length), num_replicas=world, rank=rank, shuffle=True, seed=seed,
-                                         drop_last=True)
+        # DistributedSampler only asks its dataset for len()
+        self.shards: DistributedSampler = DistributedSampler(_Indices(length), num_replicas=world, rank=rank,  # type: ignore[arg-type]
+                                                             shuffle=True, seed=seed, drop_last=True)
 
     def __len__(self) -> int:
         return max(0, self.stop - self.start)

@@ -10,33 +10,48 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..errors import InputError
-from ..fileio import atomic_write_text
 from ..discriminators import build_discriminator, trainable_parameters
+from ..errors import InputError
 from ..fast.precision import training_dtype
+from ..fileio import atomic_write_text
 from ..oasis_generator import OasisGenerator, make_condition
+from ..regularizers import (
+    FeatureTap,
+    RegularizerState,
+    adaptivemix_loss,
+    asa_ce_bound_logits,
+    asa_strength,
+    dirichlet_coefficients,
+    mix_pairs,
+    mixdl_anchor,
+    mixdl_kl,
+)
 from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
-from .data import TrainingPair
 from .distributed import Distributed
 from .ema import ema_decay_at, recollect_batchnorm, update_ema
-from ..regularizers import (FeatureTap, RegularizerState, adaptivemix_loss, asa_ce_bound_logits, asa_strength,
-                            dirichlet_coefficients, mix_pairs, mixdl_anchor, mixdl_kl)
 from .losses import labelmix_loss, labelmix_mask, n_plus_1_loss
 from .presets import ArchPreset
 from .samples import write_sample_grid
 from .settings import TrainSettings
-from .stream import (CropDataset, CropSettings, FileSource, GlobalBatchSampler, MemorySource, batch_loader,
-                     to_model_range)
+from .stream import (
+    CropDataset,
+    CropSettings,
+    FileSource,
+    GlobalBatchSampler,
+    MemorySource,
+    batch_loader,
+    to_model_range,
+)
 
 RUN_FILE = "run.json"
 # 2: discriminator kinds (arch.d_kind) and settings.precision; a version-1 run.json (no version field)
@@ -64,7 +79,7 @@ class RunSpec:
                            "settings": self.settings.to_dict(), "data": self.data}, indent=1)
 
     @staticmethod
-    def load(run_dir: Path) -> "RunSpec":
+    def load(run_dir: Path) -> RunSpec:
         path = Path(run_dir) / RUN_FILE
         try:
             d = json.loads(path.read_text())

@@ -18,7 +18,7 @@ def band_labels(rng, h: int, w: int, ids) -> np.ndarray:
     cuts = sorted(rng.integers(h // 6, h - h // 6, len(ids) - 1))
     lab = np.empty((h, w), np.uint8)
     edges = [0, *cuts, h]
-    for v, (a, b) in zip(ids, zip(edges, edges[1:], strict=False), strict=True):
+    for v, a, b in zip(ids, edges[:-1], edges[1:], strict=True):
         lab[a:b] = v
     return lab
 
