@@ -61,7 +61,7 @@ def main(argv=None) -> int:
         logfile.install()
         theme.apply(app)
         theme.follow_changes(app)
-        app.setWindowIcon(desktop.app_icon())
+        QApplication.setWindowIcon(desktop.app_icon())
     # An embedded run uses its own event loop: QCoreApplication.quit() would also end every later loop.
     loop = QEventLoop() if embedded else app
     engine = EngineClient(torch_threads=args.threads)
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         engine.modelLoaded.disconnect(after_model)
         if args.labels:
             window.files.open_label_map(str(args.labels), as_opened=True)
-        elif not other_paths and Path(model) == DEFAULT_MODEL and STARTER_LAYOUT.is_file():
+        elif not other_paths and model is not None and Path(model) == DEFAULT_MODEL and STARTER_LAYOUT.is_file():
             # a first start shows a painted landscape, not an empty (all-unknown) canvas
             window.files.open_label_map(str(STARTER_LAYOUT), as_opened=True)
         open_paths()
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     if args.screenshot:
         window.ask_to_save = False
 
-        taken = []
+        taken: list[bool] = []
         timeout = QTimer(window, singleShot=True, interval=SCREENSHOT_TIMEOUT_MS)
 
         def shoot(*_):

@@ -162,7 +162,8 @@ class GenerationController(QObject):
         self._variation_locks = doc.locked.copy()  # adopting reproduces exactly these noise maps
         labels = w.snapshot(doc.labels)
         self._latest_variations = self.engine.submit(
-            w.GenerateBatch(labels, noises, self.precision, tag=VariationsTag(seeds, self._look_request(labels), self.document_epoch)))
+            w.GenerateBatch(labels, noises, self.precision,
+                            tag=VariationsTag(seeds, self._look_request(labels), self.document_epoch)))
         return self._latest_variations
 
     def _on_batch(self, msg: w.BatchGenerated) -> None:

@@ -3,7 +3,7 @@ bar says so); another aspect ratio asks crop / pad / stretch, as Photo to layout
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 from .document.label_io import size_difference
 
@@ -17,7 +17,7 @@ def ask_with_dialog(parent, name: str, shape, model_shape) -> str | None:
     box.setInformativeText("Crop: keep the centre at the model's shape.\n"
                            "Pad: keep all of it and add borders of the unknown class.\n"
                            "Stretch: squash it to the model's shape (shapes get distorted).")
-    choices = {box.addButton(text, QMessageBox.ButtonRole.AcceptRole): mode
+    choices: dict[QAbstractButton, str] = {box.addButton(text, QMessageBox.ButtonRole.AcceptRole): mode
                for text, mode in (("Crop", "crop"), ("Pad", "pad"), ("Stretch", "stretch"))}
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.exec()

@@ -433,7 +433,8 @@ class MainWindow(QMainWindow):
         else:
             show_error(self, "Model not found",
                        f"The project's model folder {doc.model.folder} does not exist. Open a model with "
-                       f"{doc.model.num_classes} classes and noise size {doc.model.z_dim}, then open the project again.")
+                       f"{doc.model.num_classes} classes and noise size {doc.model.z_dim}, then open the project "
+                       "again.")
             return False
         return True
 

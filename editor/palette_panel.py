@@ -75,7 +75,7 @@ class PalettePanel(QWidget):
         model = self.session.doc.model
         self.list.blockSignals(True)
         self.list.clear()
-        for i, (name, rgb) in enumerate(zip(model.class_names, model.palette)):
+        for i, (name, rgb) in enumerate(zip(model.class_names, model.palette, strict=False)):
             suffix = "  (eraser)" if i == model.unknown_index else ""
             item = QListWidgetItem(swatch_icon(rgb), f"{i:3d}  {name}{suffix}")
             item.setData(Qt.ItemDataRole.UserRole, i)
@@ -124,7 +124,7 @@ class PalettePanel(QWidget):
 
     def _show_recent(self, recent):
         model = self.session.doc.model
-        for b, c in zip(self._recent_buttons, list(recent) + [None] * RECENT_COUNT):
+        for b, c in zip(self._recent_buttons, list(recent) + [None] * RECENT_COUNT, strict=False):
             if c is None or c >= model.num_classes:
                 b.hide()
                 continue

@@ -95,7 +95,7 @@ class ModelConfig:
         return json.dumps(d, indent=2)
 
     @staticmethod
-    def from_json(text: str, path=None) -> "ModelConfig":
+    def from_json(text: str, path=None) -> ModelConfig:
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:
@@ -103,7 +103,7 @@ class ModelConfig:
         return ModelConfig.from_dict(d, path)
 
     @staticmethod
-    def from_dict(d: dict, path=None) -> "ModelConfig":
+    def from_dict(d: dict, path=None) -> ModelConfig:
         if not isinstance(d, dict):
             raise InputError("config must be a JSON object", path)
         if d.get("architecture") != ARCHITECTURE:
@@ -152,7 +152,8 @@ class ModelConfig:
             (g.base_width >= 1 and g.spade_hidden >= 1, "generator widths must be >= 1"),
             (g.spade_ks % 2 == 1, "generator.spade_ks must be odd"),
             (g.param_free_norm in ("batch", "instance"), f"unknown param_free_norm {g.param_free_norm!r}"),
-            (g.upsample in UPSAMPLE_MODES, f"unknown upsample {g.upsample!r} (expected one of {', '.join(UPSAMPLE_MODES)})"),
+            (g.upsample in UPSAMPLE_MODES,
+             f"unknown upsample {g.upsample!r} (expected one of {', '.join(UPSAMPLE_MODES)})"),
             (self.height % SIZE_MULTIPLE == 0 and self.width % SIZE_MULTIPLE == 0 and self.height > 0
              and self.width > 0, f"height and width must be positive multiples of {SIZE_MULTIPLE}"),
             (self.height <= MAX_SIDE and self.width <= MAX_SIDE, f"height and width must be at most {MAX_SIDE}"),
@@ -186,7 +187,7 @@ class ModelConfig:
         atomic_write_text(Path(path), self.to_json())
 
     @staticmethod
-    def load(path: Path) -> "ModelConfig":
+    def load(path: Path) -> ModelConfig:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")

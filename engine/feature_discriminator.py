@@ -48,7 +48,8 @@ class FeatureDiscriminator(nn.Module):
         self.cfg = cfg
         widths = tuple(cfg.decoder_widths)  # per scale, fine to coarse (strides 4, 8, 16, 32)
         self.backbone = load_pretrained() if pretrained else EfficientNetLite0()
-        self.condition = nn.ModuleList(nn.Conv2d(cin, cout, 1) for cin, cout in zip(FEATURE_WIDTHS, widths))
+        self.condition = nn.ModuleList(nn.Conv2d(cin, cout, 1)
+                                       for cin, cout in zip(FEATURE_WIDTHS, widths, strict=True))
         for p in list(self.backbone.parameters()) + list(self.condition.parameters()):
             p.requires_grad_(False)
         self.decode = nn.ModuleList([DecoderBlock(widths[3], widths[3], trainable)]
@@ -73,7 +74,8 @@ class FeatureDiscriminator(nn.Module):
         matrix of unit-norm rows (seeded). Done once when a run starts; stored with the weights."""
         gen = torch.Generator().manual_seed(seed)
         feats = self.backbone.features(normalize_imagenet(images.float()))
-        for conv, f in zip(self.condition, feats):
+        for conv, f in zip(self.condition, feats, strict=True):
+            assert isinstance(conv, nn.Conv2d) and conv.bias is not None  # made with a bias above
             flat = f.transpose(0, 1).reshape(f.shape[1], -1)
             mean, std = flat.mean(1), flat.std(1).clamp(min=1e-3)
             mix = torch.randn(conv.out_channels, conv.in_channels, generator=gen)
@@ -82,9 +84,9 @@ class FeatureDiscriminator(nn.Module):
             conv.bias.copy_(-(mix / std) @ mean)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        feats = [c(f) for c, f in zip(self.condition, self.backbone.features(normalize_imagenet(image)))]
+        feats = [c(f) for c, f in zip(self.condition, self.backbone.features(normalize_imagenet(image)), strict=True)]
         x = self.decode[0](feats[3])
-        for block, skip in zip(self.decode[1:], (feats[2], feats[1], feats[0])):
+        for block, skip in zip(self.decode[1:], (feats[2], feats[1], feats[0]), strict=True):
             x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             x = block(torch.cat((x, skip), dim=1))
         logits = self.layer_up_last(F.leaky_relu(self.head(x), LRELU))

@@ -62,7 +62,8 @@ def _convert(public: dict, plan: dict) -> dict:
             out[key] = fold_spectral_norm(public[f"{base}.weight_orig"].float(), public[f"{base}.weight_u"].float(),
                                           public[f"{base}.weight_v"].float())
         else:
-            scale, shift = fold_batch_norm(public[f"{base}.running_mean"].float(), public[f"{base}.running_var"].float())
+            scale, shift = fold_batch_norm(public[f"{base}.running_mean"].float(),
+                                           public[f"{base}.running_var"].float())
             out[key] = scale if part == "scale" else shift
     return out
 
@@ -175,7 +176,8 @@ def import_oasis_run(run_dir: Path, out_dir: Path, tag: str = "best", height: in
     if "spade_ks" in opts and opt_int(opts, "spade_ks", opt_path) != mlp.shape[-1]:
         raise InputError(f"opt.txt says spade_ks {opts['spade_ks']} but the weights have {mlp.shape[-1]}", g_path)
     if preset is not None and preset.semantic_nc != semantic_nc:
-        raise InputError(f"dataset {dataset} has {preset.semantic_nc} classes but the weights have {semantic_nc}", g_path)
+        raise InputError(f"dataset {dataset} has {preset.semantic_nc} classes but the weights have {semantic_nc}",
+                         g_path)
     gcfg = GeneratorConfig(semantic_nc=semantic_nc, z_dim=z_dim, base_width=base_width, spade_hidden=mlp.shape[0],
                            spade_ks=mlp.shape[-1], param_free_norm=norm_kind, noise_3d=noise_3d)
 

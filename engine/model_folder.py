@@ -17,8 +17,8 @@ import torch
 
 from .checkpoint_io import check_finite, check_state_against, read_safetensors
 from .config import ModelConfig
-from .errors import InputError
 from .discriminators import build_discriminator
+from .errors import InputError
 from .fileio import atomic_save_safetensors, mode_for, named_for
 from .oasis_generator import OasisGenerator
 
@@ -36,7 +36,8 @@ def _load_into(module: torch.nn.Module, path: Path, what: str) -> None:
     check_state_against(_expected(module), state, path, what)
     for k, v in state.items():
         if v.dtype != torch.float32:
-            raise InputError(f"{what}: key {k!r} has dtype {str(v.dtype).replace('torch.', '')}, expected float32", path)
+            dtype = str(v.dtype).replace("torch.", "")
+            raise InputError(f"{what}: key {k!r} has dtype {dtype}, expected float32", path)
     check_finite(state, path)
     module.load_state_dict(state, strict=True)
 

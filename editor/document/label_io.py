@@ -33,7 +33,7 @@ def save_label_map(path: Path, labels: np.ndarray, model: ModelReference) -> Pat
     sidecar = classes_json_path(path)
     atomic_write_text(sidecar, json.dumps({
         "classes": [{"index": i, "name": n, "color": list(c)}
-                    for i, (n, c) in enumerate(zip(model.class_names, model.palette))],
+                    for i, (n, c) in enumerate(zip(model.class_names, model.palette, strict=False))],
         "unknown_index": model.unknown_index, "dataset": model.dataset}, indent=2))
     return sidecar
 

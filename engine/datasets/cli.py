@@ -15,7 +15,8 @@ def _cmd_build(args) -> int:
         from .landscape_sources import load_manifest
 
         writer.prune(load_manifest())
-        print(f"{writer.counts['train']} train and {writer.counts['heldout']} held-out labelled photos in {args.folders}")
+        counts = writer.counts
+        print(f"{counts['train']} train and {counts['heldout']} held-out labelled photos in {args.folders}")
     return 0
 
 

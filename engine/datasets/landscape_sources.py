@@ -74,7 +74,7 @@ def _debian_mirror() -> str:
     photo from another Debian release is fetched from the same mirror without naming one here."""
     result = subprocess.run(["apt-cache", "policy"], capture_output=True, text=True)
     lines = result.stdout.splitlines()
-    for line, release in zip(lines, lines[1:]):
+    for line, release in zip(lines, lines[1:], strict=False):
         parts = line.split()
         if len(parts) >= 3 and "://" in parts[1] and "o=Debian," in release and "l=Debian," in release \
                 and "/main " in line + " " and "security" not in parts[2]:
@@ -153,9 +153,10 @@ def resize_to(image: Image.Image, crop, size: tuple[int, int]) -> Image.Image:
     image = image.convert("RGB")
     if crop is not None:
         image = image.crop(tuple(crop))
-    if image.size == tuple(size):
+    width, height = size
+    if image.size == (width, height):
         return image
-    return image.resize(tuple(size), Image.Resampling.LANCZOS)
+    return image.resize((width, height), Image.Resampling.LANCZOS)
 
 
 def _read_verified(path: Path, sha256: str) -> Image.Image | None:
@@ -184,7 +185,6 @@ def build_photos(out_dir, manifest: dict | None = None, verify: bool = True, log
     out_dir.mkdir(parents=True, exist_ok=True)
     if full_resolution is not None:
         full_dir.mkdir(exist_ok=True)
-    short_side = manifest["short_side"]
     written = []
     with tempfile.TemporaryDirectory(prefix="landscapes-") as tmp:
         roots: dict[tuple, Path] = {}

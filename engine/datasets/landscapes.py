@@ -89,8 +89,7 @@ def _write_atomically(save, path: Path) -> None:
 
 def folder_writer(root, log=print):
     """A `full_resolution` callback for build_photos writing ROOT/{train,heldout}/ (see module doc)."""
-    from engine.datasets.landscape_annotations import (load_classes, make_label_map, save_label_png,
-                                                       scale_annotation)
+    from engine.datasets.landscape_annotations import load_classes, make_label_map, save_label_png, scale_annotation
 
     classes = load_classes()
     root = Path(root)
@@ -130,7 +129,8 @@ def folder_writer(root, log=print):
                 if (RESOURCES_DIR / "annotations" / f"{e['id']}.json").is_file()}
         removed = []
         for split in ("train", "heldout"):
-            for path in sorted((root / split / "images").glob("*.png")) + sorted((root / split / "labels").glob("*.png")):
+            pictures = sorted((root / split / "images").glob("*.png")) + sorted((root / split / "labels").glob("*.png"))
+            for path in pictures:
                 if (split, path.stem) not in keep:
                     path.unlink()
                     removed.append(path)
@@ -165,7 +165,8 @@ def main(argv=None) -> int:
     print(f"{len(written)} photos in {args.out}")
     if writer is not None:
         writer.prune(load_manifest())
-        print(f"{writer.counts['train']} train and {writer.counts['heldout']} held-out labelled photos in {args.folders}")
+        counts = writer.counts
+        print(f"{counts['train']} train and {counts['heldout']} held-out labelled photos in {args.folders}")
     return 0
 
 

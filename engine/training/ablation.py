@@ -50,7 +50,8 @@ def evaluate(run: Path, data: Path, grid: Path, samples: int, cache: Path | None
     rng = np.random.default_rng(7)
 
     def render(labels):
-        return image_to_uint8(model.generate(labels.astype(np.int64), rng.standard_normal(cfg.z_dim).astype(np.float32)))
+        noise = rng.standard_normal(cfg.z_dim).astype(np.float32)
+        return image_to_uint8(model.generate(labels.astype(np.int64), noise))
 
     first = np.stack([render(lab) for lab in layouts])
     second = np.stack([render(lab) for lab in layouts])

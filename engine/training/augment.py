@@ -42,7 +42,8 @@ def draw_params(batch: int, height: int, width: int, s: AugmentSettings, gen: to
         k = s.colour_strength
         brightness, saturation, contrast = u(-0.5 * k, 0.5 * k), u(1.0 - k, 1.0 + k), u(1.0 - 0.5 * k, 1.0 + 0.5 * k)
     else:
-        brightness, saturation, contrast = torch.zeros(batch, 1, 1, 1), torch.ones(batch, 1, 1, 1), torch.ones(batch, 1, 1, 1)
+        brightness = torch.zeros(batch, 1, 1, 1)
+        saturation, contrast = torch.ones(batch, 1, 1, 1), torch.ones(batch, 1, 1, 1)
     my, mx = int(height * s.translation), int(width * s.translation)
     shift = torch.stack([torch.randint(-my, my + 1, (batch,), generator=gen),
                          torch.randint(-mx, mx + 1, (batch,), generator=gen)], dim=1)

@@ -64,7 +64,8 @@ def restore_modules(tensors: dict, modules: dict, path=None) -> None:
         try:
             module.load_state_dict(sd, strict=True)
         except RuntimeError as e:
-            raise InputError(f"checkpoint does not match the {name} architecture ({str(e).splitlines()[0]})", path) from None
+            first_line = str(e).splitlines()[0]
+            raise InputError(f"checkpoint does not match the {name} architecture ({first_line})", path) from None
 
 
 def restore_optimizers(tensors: dict, state: dict, optimizers: dict) -> None:

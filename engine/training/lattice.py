@@ -52,7 +52,7 @@ def periodic_share(image: np.ndarray, labels: np.ndarray, period: int, axes: str
 
 def lattice_report(images: list[np.ndarray], labels: list[np.ndarray]) -> dict:
     """Mean lattice share over images, with the off-lattice chance level beside it."""
-    on = [periodic_share(im, lab, LATTICE) for im, lab in zip(images, labels)]
-    off = [periodic_share(im, lab, OFF_LATTICE) for im, lab in zip(images, labels)]
+    on = [periodic_share(im, lab, LATTICE) for im, lab in zip(images, labels, strict=True)]
+    off = [periodic_share(im, lab, OFF_LATTICE) for im, lab in zip(images, labels, strict=True)]
     return {"lattice_share": float(np.mean(on)), "off_lattice_share": float(np.mean(off)),
             "lattice_excess": float(np.mean(on) - np.mean(off)), "period": LATTICE, "off_period": OFF_LATTICE}

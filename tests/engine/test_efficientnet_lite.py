@@ -7,8 +7,15 @@ import pytest
 import torch
 
 from engine.errors import InputError
-from engine.pretrained.efficientnet_lite import (FEATURE_STRIDES, FEATURE_WIDTHS, EfficientNetLite0, convert_state,
-                                                 load_pretrained, normalize_imagenet, wheel_weights_path)
+from engine.pretrained.efficientnet_lite import (
+    FEATURE_STRIDES,
+    FEATURE_WIDTHS,
+    EfficientNetLite0,
+    convert_state,
+    load_pretrained,
+    normalize_imagenet,
+    wheel_weights_path,
+)
 
 BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx" / "image.jpg"
 MOUNTAIN_BIKE, BICYCLE_BUILT_FOR_TWO, TRICYCLE, UNICYCLE = 671, 444, 870, 880
@@ -52,5 +59,6 @@ def test_the_classifier_recognises_a_photo_of_a_bicycle():
 def test_features_at_four_strides():
     net = load_pretrained()
     feats = net.features(torch.zeros(1, 3, 64, 96))
-    assert [tuple(f.shape[1:]) for f in feats] == [(c, 64 // s, 96 // s) for c, s in zip(FEATURE_WIDTHS, FEATURE_STRIDES)]
+    want = [(c, 64 // s, 96 // s) for c, s in zip(FEATURE_WIDTHS, FEATURE_STRIDES, strict=True)]
+    assert [tuple(f.shape[1:]) for f in feats] == want
     assert not any(p.requires_grad for p in net.parameters())

@@ -56,7 +56,7 @@ def test_conditioning_standardises_the_features():
     from engine.pretrained.efficientnet_lite import normalize_imagenet
 
     with torch.no_grad():
-        mixed = [c(f) for c, f in zip(d.condition, d.backbone.features(normalize_imagenet(images)))]
+        mixed = [c(f) for c, f in zip(d.condition, d.backbone.features(normalize_imagenet(images)), strict=True)]
     for m in mixed:  # standardised channels mixed by unit-norm rows: zero mean, unit-order spread
         assert m.mean(dim=(0, 2, 3)).abs().max() < 1e-3
         assert 0.2 < m.std(dim=(0, 2, 3)).mean() < 3

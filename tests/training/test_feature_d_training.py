@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from engine import precision
 from engine.api import load_model
 from engine.cli import main
 from engine.errors import InputError
-from engine import precision
 from engine.training.trainer import RUN_FILE, RunSpec
 
 

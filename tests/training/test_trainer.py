@@ -1,4 +1,5 @@
 import json
+
 import numpy as np
 import pytest
 import torch
@@ -102,9 +103,9 @@ def test_init_from_starts_a_new_run_from_trained_weights(synthetic_data, tmp_pat
     tuned = _trainer(synthetic_data, tmp_path / "tuned", 1)
     record = tuned.init_from(tmp_path / "source" / CHECKPOINT_FILE)
     assert record["iteration"] == 2 and tuned.iteration == 0
-    for a, b in zip(source.EMA.state_dict().values(), tuned.EMA.state_dict().values()):
+    for a, b in zip(source.EMA.state_dict().values(), tuned.EMA.state_dict().values(), strict=True):
         assert torch.equal(a, b)
-    for a, b in zip(source.D.parameters(), tuned.D.parameters()):
+    for a, b in zip(source.D.parameters(), tuned.D.parameters(), strict=True):
         assert torch.equal(a, b)
     tuned.train()  # and it trains on from there
     assert tuned.iteration == 1
@@ -117,5 +118,6 @@ def test_init_from_starts_a_new_run_from_trained_weights(synthetic_data, tmp_pat
     assert main(base + ["--out", str(tmp_path / "cli"), "--init-from", str(tmp_path / "source"), "--resume"]) == 2
     assert "cannot be combined with --resume" in capsys.readouterr().err
     # a run of another architecture is refused by name, in one line
-    assert main(base + ["--out", str(tmp_path / "x"), "--init-from", str(tmp_path / "source"), "--config", "light"]) == 2
+    other = ["--out", str(tmp_path / "x"), "--init-from", str(tmp_path / "source"), "--config", "light"]
+    assert main(base + other) == 2
     assert "checkpoint.safetensors" in capsys.readouterr().err
