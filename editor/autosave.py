@@ -1,9 +1,10 @@
 """Crash recovery: unsaved edits are written to a recovery project every few seconds.
 
-The recovery file is an ordinary project (editor/document/project_file.py, written atomically), so a
-hard kill at any moment leaves either the previous or the new recovery file, never half of one. It is
-removed when the document is saved or the window closes normally; if it is still there at the next
-start, the previous session ended without saving and the editor offers to restore it.
+The recovery file is an ordinary project plus the undo history (editor/document/recovery_file.py,
+written atomically), so a hard kill at any moment leaves either the previous or the new recovery file,
+never half of one. It is removed when the document is saved or the window closes normally; if it is
+still there at the next start, the previous session ended without saving and the editor offers to
+restore it: the document, its undo history and the file it belonged to.
 
     OASIS_STUDIO_RECOVERY_DIR   where the recovery file lives (default: the app data folder)
     OASIS_STUDIO_AUTOSAVE_MS    autosave interval (default 3000 ms)
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from engine.errors import InputError
 
 from .dialogs import show_error
-from .document.project_file import load_project, save_project
+from .document.recovery_file import Recovery, load_recovery, save_recovery
 
 log = logging.getLogger(__name__)
 RECOVERY_NAME = "recovery.oasisproj"
@@ -78,7 +80,8 @@ class Autosaver(QObject):
         if not self._dirty or self.session.stack.isClean():
             return False
         try:
-            save_project(self.path, self.session.doc)
+            save_recovery(self.path, self.session.doc, self.session.steps(), self.session.stack.index(),
+                          self.session.project_path)
         except (OSError, InputError) as e:
             message = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
             if message != self.last_error:  # once per cause, not every few seconds
@@ -124,19 +127,26 @@ class Autosaver(QObject):
             self.discard()
             return False
         try:
-            doc = load_project(self.path)
-        except InputError as e:
+            recovery = load_recovery(self.path)
+        except (InputError, OSError, zipfile.BadZipFile) as e:
             show_error(self.window, "Cannot restore", f"{e} (kept, not deleted)")
             return False
         # The restored work is unsaved: it stays "modified" until the user saves it somewhere.
-        self.session.documentReplaced.connect(self._mark_restored_unsaved)
-        self.window.open_document(doc, confirmed=True)  # at start: nothing open to lose
+        self._restoring: Recovery | None = recovery
+        self.session.documentReplaced.connect(self._restore_history)
+        self.window.open_document(recovery.doc, recovery.project_path, confirmed=True)  # at start: nothing to lose
         return True
 
-    def _mark_restored_unsaved(self):
-        self.session.documentReplaced.disconnect(self._mark_restored_unsaved)
-        self.session.stack.resetClean()
+    def _restore_history(self):
+        self.session.documentReplaced.disconnect(self._restore_history)
+        recovery, self._restoring = self._restoring, None
+        if recovery is None:
+            return
+        # never clean: the restored work is unsaved until the user saves it somewhere
+        self.session.rebuild_history(recovery.steps, recovery.applied, clean_index=-1)
         self._dirty = False  # identical to the recovery file: nothing new to write yet
+        if recovery.note:
+            self.window.statusBar().showMessage(f"Restored; {recovery.note}", 15000)
 
 
 def install(window) -> tuple[Autosaver, bool]:

@@ -110,7 +110,8 @@ class GenerationController(QObject):
         """Regenerate for a transient state (slider drag): the image is shown without an undo step."""
         return self.generate(preview=True)
 
-    def generate(self, step: DocumentCommand | None = None, preview: bool = False, opening: bool = False) -> int | None:
+    def generate(self, step: DocumentCommand | None = None, preview: bool = False,
+                 opening: bool = False) -> int | None:
         """Queue a generation of the current document. The label map is copied (a byte per pixel); the
         noise map is lent copy-on-write: the document copies it only if it is edited while lent.
         `opening`: the first image of a document just opened (start-up) -- if nothing has been edited

@@ -64,6 +64,15 @@ class ReseedEdit:
         base = seed_noise_map(doc.model.z_dim, *doc.shape, self.old_seed)
         self.residual = diff_edit("noise", base, doc.noise, "local noise")  # None if the map is all seed
 
+    @classmethod
+    def restored(cls, old_seed: int, new_seed: int, locked: np.ndarray, residual: RegionEdit | None,
+                 text: str) -> ReseedEdit:
+        """The step as stored in a recovery file (its parts, not rebuilt from a document)."""
+        edit = cls.__new__(cls)
+        edit.old_seed, edit.new_seed, edit.text, edit.layer = int(old_seed), int(new_seed), text, "noise"
+        edit.locked, edit.residual = locked, residual
+        return edit
+
     def apply(self, doc: LabelDocument) -> None:
         target = seed_noise_map(doc.model.z_dim, *doc.shape, self.new_seed)
         if self.locked.any():

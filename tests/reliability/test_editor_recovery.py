@@ -63,6 +63,11 @@ def test_sigkill_then_restore_gives_identical_labels_noise_and_seed(qtbot, tiny_
         np.testing.assert_array_equal(doc.noise, want["noise"])
         assert doc.seed == int(want["seed"]) == 1234
         assert not win.session.stack.isClean()  # restored work is unsaved until saved
+        # the undo history came back too: every step undoes to the document the killed editor started with
+        steps = [win.session.stack.text(i) for i in range(win.session.stack.count())]
+        assert steps[:3] == ["test paint", "test noise", "test seed"], steps
+        win.session.stack.setIndex(0)
+        assert win.session.doc.seed == 0 and len(np.unique(win.session.doc.labels)) == 1
     finally:
         engine.shutdown()
 
