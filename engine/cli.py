@@ -12,16 +12,12 @@ import logging
 import sys
 from pathlib import Path
 
+from .arguments import ArgumentParser
 from .errors import InputError
 from .precision import PRECISIONS
 
 # Modules that add subcommands; a module that is missing (optional feature) is skipped.
 EXTENSIONS = ("engine.oneshot.cli", "engine.training.cli", "engine.fast.cli", "engine.datasets.cli")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own errors are bad input too: exit 2, one line
-        raise InputError(f"{self.prog}: {message}")
 
 
 def _cmd_import(args) -> int:
@@ -110,9 +106,9 @@ def _cmd_info(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m engine", description="OASIS Studio engine")
+    p = ArgumentParser(prog="python -m engine", description="OASIS Studio engine")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr (default: warnings)")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     s = sub.add_parser("import-oasis", help="convert a public OASIS run folder into a model folder")
     s.add_argument("run_dir", type=Path)
