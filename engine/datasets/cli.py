@@ -6,9 +6,9 @@ from pathlib import Path
 
 
 def _cmd_build(args) -> int:
-    from .landscapes import build_photos, folder_writer
+    from .landscapes import FolderWriter, build_photos
 
-    writer = folder_writer(args.folders) if args.folders else None
+    writer = FolderWriter(args.folders) if args.folders else None
     written = build_photos(args.out, verify=not args.no_verify, full_resolution=writer, reuse=args.reuse)
     print(f"{len(written)} photos in {args.out}")
     if writer is not None:
