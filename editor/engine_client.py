@@ -1,18 +1,25 @@
 """The editor's side of the engine worker: Qt signals for its messages, busy state, nothing blocking.
 
 The worker calls back on its own thread; `_relay` is a signal emitted there and connected with a
-QueuedConnection, so every handler below runs on the GUI thread.
+QueuedConnection, so every handler below runs on the GUI thread. It is the one bridge from the engine
+to Qt: the worker's messages and the changes of its job registry (engine/jobs.py, as `jobChanged`)
+both cross here.
+
+`submit(request, on_message=handler)` gives a request's messages to `handler` (on the GUI thread) until
+its last one: panels and windows follow their own jobs without filtering the global signals by id.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import worker as w
+from engine.jobs import Job
 
 if TYPE_CHECKING:
     from engine.config import ModelConfig
@@ -32,6 +39,7 @@ class EngineClient(QObject):
     failed = Signal(object)  # w.Failed
     superseded = Signal(object)  # w.Superseded
     busyChanged = Signal(bool)
+    jobChanged = Signal(object)  # engine.jobs.Job, after every change of a job's state or progress
 
     def __init__(self, parent=None, synchronous: bool = False, torch_threads: int | None = None):
         super().__init__(parent)
@@ -40,7 +48,9 @@ class EngineClient(QObject):
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self._outstanding: set[int] = set()
+        self._handlers: dict[int, Callable[[w.Message], None]] = {}
         self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)
+        self.worker.jobs.subscribe(self._relay.emit)
         self.config: ModelConfig | None = None  # of the loaded model (set when ModelLoaded arrives)
         self.device = ""
         self.can_segment = False
@@ -50,10 +60,15 @@ class EngineClient(QObject):
     def busy(self) -> bool:
         return bool(self._outstanding)
 
-    def submit(self, request) -> int:
+    def submit(self, request, on_message: Callable[[w.Message], None] | None = None, owner: str = "",
+               busy: bool = True) -> int:
+        """Queue a request. `busy=False`: not part of the busy indicator ("Generating…"), which is
+        about work the user waits for -- a training run is not."""
         was_busy = self.busy
-        rid = self.worker.submit(request)
-        if not self.worker.synchronous:
+        rid = self.worker.submit(request, owner=owner)
+        if on_message is not None:
+            self._handlers[rid] = on_message
+        if busy and not self.worker.synchronous:
             self._outstanding.add(rid)
         if self.busy != was_busy:
             self.busyChanged.emit(self.busy)
@@ -62,12 +77,21 @@ class EngineClient(QObject):
     def cancel(self, request_id: int) -> None:
         self.worker.cancel(request_id)
 
+    def pause(self, request_id: int) -> None:
+        self.worker.pause(request_id)
+
+    def resume(self, request_id: int) -> None:
+        self.worker.resume(request_id)
+
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop after the running request; the thread is a daemon, so quitting never waits longer."""
         self.worker.shutdown(timeout)
 
     def _dispatch(self, message) -> None:
-        done = not isinstance(message, (w.Started, w.Progress, w.Idle))
+        if isinstance(message, Job):
+            self.jobChanged.emit(message)
+            return
+        done = message.final
         if isinstance(message, w.ModelLoaded):
             self.config, self.device, self.can_segment, self.folder = (
                 message.config, message.device, message.can_segment, message.folder)
@@ -80,5 +104,8 @@ class EngineClient(QObject):
             self._outstanding.discard(message.request_id)
             if was_busy != self.busy:
                 self.busyChanged.emit(self.busy)
+        handler = self._handlers.pop(message.request_id, None) if done else self._handlers.get(message.request_id)
+        if handler is not None and not isinstance(message, w.Idle):
+            handler(message)
         if signal is not None:
             signal.emit(message)

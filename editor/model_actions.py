@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QMenu, QProgressDialog
 
+from engine import tasks
 from engine import worker as w
 
 from .dialogs import choose_dir, show_error
@@ -27,9 +28,6 @@ class ModelActions(QObject):
         self._import_fields: dict | None = None  # what the import dialog held, to reopen it on failure
         self._progress: QProgressDialog | None = None
         self.run_import_dialog = lambda dlg: dlg.exec() == QDialog.DialogCode.Accepted  # tests replace it
-        engine.progress.connect(self._on_progress)
-        engine.taskFinished.connect(self._on_task_finished)
-        engine.failed.connect(self._on_failed)
         engine.modelLoaded.connect(lambda m: self.remember(m.folder))
 
     def load(self, folder) -> int:
@@ -83,12 +81,8 @@ class ModelActions(QObject):
 
     def start_import(self, **kwargs) -> int:
         self._import_fields = None
-        from engine.importer import import_oasis_run
-
-        def task(ctx):
-            return import_oasis_run(progress=ctx.progress, **kwargs)
-
-        self._import_id = self.engine.submit(w.RunTask(task, name="import", tag="import"))
+        self._import_id = self.engine.submit(tasks.ImportRun(**kwargs), on_message=self._on_import_message,
+                                             owner="import")
         # None: no Cancel button (Qt's API; PySide6's stubs want a str)
         self._progress = QProgressDialog("Importing OASIS run…", None, 0, 100, self.window)  # type: ignore[call-overload]
         self._progress.setWindowTitle("Import")
@@ -97,8 +91,17 @@ class ModelActions(QObject):
         self._progress.setValue(0)
         return self._import_id
 
+    def _on_import_message(self, msg: w.Message) -> None:
+        if isinstance(msg, w.Progress):
+            self._on_progress(msg)
+        elif isinstance(msg, tasks.Imported):
+            self._close_progress()
+            self.window.load_model(msg.model_dir)
+        elif isinstance(msg, w.Failed):
+            self._on_failed(msg)
+
     def _on_progress(self, msg: w.Progress):
-        if msg.request_id == self._import_id and self._progress is not None:
+        if self._progress is not None:
             self._progress.setLabelText(msg.text)
             self._progress.setValue(int(msg.fraction * 100))
 
@@ -107,17 +110,11 @@ class ModelActions(QObject):
             self._progress.close()
             self._progress = None
 
-    def _on_task_finished(self, msg: w.TaskFinished):
-        if msg.request_id == self._import_id:
-            self._close_progress()
-            self.window.load_model(msg.result)
-
     def _on_failed(self, msg: w.Failed):
-        if msg.request_id == self._import_id:
-            self._close_progress()
-            if self._import_fields is not None and not msg.details:  # bad input: back to the dialog, as filled
-                fields, self._import_fields = self._import_fields, None
-                self.window.statusBar().showMessage(f"Import failed: {msg.text}", 8000)
-                QTimer.singleShot(0, lambda: self.ask_import(fields=fields, problem=f"Import failed: {msg.text}"))
-            else:
-                show_error(self.window, "Import failed", msg.text, msg.details)
+        self._close_progress()
+        if self._import_fields is not None and not msg.details:  # bad input: back to the dialog, as filled
+            fields, self._import_fields = self._import_fields, None
+            self.window.statusBar().showMessage(f"Import failed: {msg.text}", 8000)
+            QTimer.singleShot(0, lambda: self.ask_import(fields=fields, problem=f"Import failed: {msg.text}"))
+        else:
+            show_error(self.window, "Import failed", msg.text, msg.details)

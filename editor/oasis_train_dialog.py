@@ -2,17 +2,14 @@
 dataset folder, in the background on the engine worker with the Training dock's progress, pause and
 cancel; when it finishes, the run is exported to a model folder that the editor opens.
 
-The dialog only collects settings; the dataset check, the training and the export run in the task
-(`run_oasis_task`, on the worker thread). The request becomes a `train-oasis` argument list, so the
-editor trains exactly what the command line would.
+The dialog only collects settings; the dataset check, the training and the export run in the engine's
+job (engine.tasks.TrainOasis, on the worker thread). The request becomes a `train-oasis` argument list,
+so the editor trains exactly what the command line would.
 """
 
 from __future__ import annotations
 
 import os
-import time
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -29,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from engine.tasks import TrainOasis
+
 from .dialogs import ok_cancel_buttons
 from .train_dialog import _path_row
 
@@ -36,86 +35,12 @@ DATASETS = ("folder", "ade20k", "cityscapes", "coco-stuff")
 CONFIGS = ("light", "tiny", "public")
 
 
-@dataclass
-class OasisTrainingRequest:
-    run_dir: str
-    data: str
-    dataset: str = "folder"
-    config: str = "light"
-    iterations: int = 5000
-    batch_size: int = 4
-    augment: str = ""  # "" = the dataset's default (public for the public datasets, ours for folders)
-    max_zoom: float | None = None
-    workers: int = 0
-    export_to: str = ""  # model folder written when the run finishes ("" = none)
-    open_model: bool = True
-    extra: tuple = ()  # further train-oasis arguments (scripts, tests)
-    resume: bool = False  # the run folder holds a checkpoint: continue it
-
-    def argv(self) -> list[str]:
-        if self.resume:
-            args = ["--data", self.data, "--out", self.run_dir, "--resume", "--iterations", str(self.iterations)]
-            return args + (["--dataset", self.dataset] if self.dataset else []) + ["--workers", str(self.workers),
-                                                                                   *self.extra]
-        args = ["--dataset", self.dataset, "--data", self.data, "--out", self.run_dir, "--config", self.config,
-                "--iterations", str(self.iterations), "--batch-size", str(self.batch_size),
-                "--workers", str(self.workers)]
-        if self.augment:
-            args += ["--augment", self.augment]
-        if self.max_zoom is not None:
-            args += ["--max-zoom", str(self.max_zoom)]
-        return args + list(self.extra)
+# The request is the engine's own: the dialog builds it on the GUI thread, the engine runs it.
+OasisTrainingRequest = TrainOasis
 
 
 def has_checkpoint(run_dir: str) -> bool:
     return bool(run_dir) and (Path(run_dir) / "checkpoint.safetensors").is_file()
-
-
-def run_oasis_task(req: OasisTrainingRequest, should_stop, between_steps, relay, outcome):
-    """The training task (worker thread): check, train, export. Fills and returns `outcome`."""
-    from engine.errors import InputError
-    from engine.training.cli import TrainHooks, run_train
-
-    first: list[tuple[int, float]] = []  # (iteration before the first reported one, its start time)
-
-    def progress(info):
-        it, total = info["iteration"], info["iterations"]
-        if not first:
-            first.append((it - 1, time.monotonic() - info["seconds_per_iteration"]))
-        done = max(1, it - first[0][0])
-        s_per_it = (time.monotonic() - first[0][1]) / done
-        losses = {k: v for k, v in info.items() if k in ("g", "d_fake", "d_real", "d_lm")}
-        relay(("progress", {"iteration": it, "total": total, "it_per_s": 1.0 / max(s_per_it, 1e-9),
-                            "s_per_it": s_per_it, "eta_s": s_per_it * (total - it), "losses": losses}))
-        if "samples" in info:  # the trainer's sample grid: photo, labels, two EMA images per row
-            from engine.imagefiles import read_picture
-
-            relay(("preview", {"iteration": it, "sheet": read_picture(Path(info["samples"]))}))
-        outcome.iteration, outcome.total = it, total
-
-    def stop():
-        between_steps()  # blocks here while paused (and keeps interactive requests flowing)
-        return should_stop()
-
-    try:
-        run_train(req.argv(), TrainHooks(stop, progress))
-        from engine.training.checkpoint import CHECKPOINT_FILE, read_checkpoint
-        from engine.training.trainer import RunSpec
-
-        state = read_checkpoint(Path(req.run_dir) / CHECKPOINT_FILE)[1]
-        outcome.iteration, outcome.total = state["iteration"], RunSpec.load(Path(req.run_dir)).settings.iterations
-        outcome.stopped = outcome.iteration < outcome.total
-        if req.export_to and not outcome.stopped:  # a cancelled run stays a run (resumable), not a model
-            from engine.training.export import export_run
-
-            outcome.model_dir = str(export_run(Path(req.run_dir), Path(req.export_to), overwrite=True))
-    except InputError as e:
-        outcome.error, outcome.details = str(e), getattr(e, "report", "")
-    except MemoryError:
-        outcome.error = "out of memory: try a smaller batch or the tiny / light configuration"
-    except Exception as e:  # noqa: BLE001 - a bug: reported in the panel's error box with the traceback
-        outcome.error, outcome.details = f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()
-    return outcome
 
 
 class OasisTrainDialog(QDialog):

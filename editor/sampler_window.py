@@ -1,9 +1,10 @@
 """Samples of a one-shot run: a grid of new samples from the run's latest checkpoint (EMA generator),
 "New batch", and "Save selected" (images + OSMIS masks as indexed PNGs).
 
-Sampling is an interactive RunTask on the engine worker (the thread that owns torch objects); while a
-run trains, the trainer lets it run between two of its iterations. The checkpoint is re-read for every
-batch, so a window opened during training shows the newest weights.
+Sampling is an interactive engine request (engine.tasks.SampleOneShot) on the engine worker (the
+thread that owns torch objects); while a run trains, the trainer lets it run between two of its
+iterations. The checkpoint is re-read for every batch, so a window opened during training shows the
+newest weights.
 """
 
 from __future__ import annotations
@@ -27,20 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import tasks
 from engine import worker as w
 
 from .canvas import rgb_qimage
 
 OVERLAY_ALPHA = 0.5
 TILE_HEIGHT = 96  # tiny samples are enlarged by a whole factor up to about this height
-
-
-def sample_batch(run_dir: str, count: int, seed: int) -> dict:
-    """-> {"images", "masks"?, "iteration", "seed"} (runs on the engine worker)."""
-    from engine.oneshot.sample import generate, load_generator
-
-    _, g, iteration = load_generator(run_dir)
-    return {**generate(g, count, seed), "iteration": iteration, "seed": seed}
 
 
 def tile(image: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
@@ -86,8 +80,6 @@ class SamplerWindow(QWidget):
         self.new_btn.clicked.connect(self.new_batch)
         self.save_btn.clicked.connect(self._choose_and_save)
         self.grid.itemSelectionChanged.connect(self._update_buttons)
-        engine.taskFinished.connect(self._on_finished)
-        engine.failed.connect(self._on_failed)
         self.batch: dict | None = None
         self._request = 0
         self._update_buttons()
@@ -98,15 +90,21 @@ class SamplerWindow(QWidget):
         run, n = self.run_dir, self.count.value()
         self.new_btn.setEnabled(False)
         self.status.setText("sampling…")
-        # Interactive lane: runs before (or, during training, between steps of) background work.
-        self._request = self.engine.submit(w.RunTask(lambda ctx: sample_batch(run, n, seed), name="sample-oneshot",
-                                                     channel=f"sample-oneshot:{id(self)}", priority=w.INTERACTIVE))
+        # Interactive lane: runs before (or, during training, between steps of) background work; a newer
+        # batch of this window supersedes an older one still queued or running (its channel).
+        owner = f"sample-oneshot:{id(self)}"
+        self._request = self.engine.submit(tasks.SampleOneShot(run, n, seed, channel=owner),
+                                           on_message=self._on_message, owner=owner)
         return self._request
 
-    def _on_finished(self, msg: w.TaskFinished) -> None:
-        if msg.request_id != self._request:
-            return
-        self.batch = msg.result
+    def _on_message(self, msg: w.Message) -> None:
+        if isinstance(msg, tasks.Sampled):
+            self._show(msg.batch)
+        elif isinstance(msg, w.Failed):
+            self._on_failed(msg)
+
+    def _show(self, batch: dict) -> None:
+        self.batch = batch
         self.grid.clear()
         masks = self.batch.get("masks")
         first = None
@@ -127,10 +125,9 @@ class SamplerWindow(QWidget):
         self.batchShown.emit(len(self.batch["images"]))
 
     def _on_failed(self, msg: w.Failed) -> None:
-        if msg.request_id == self._request:
-            self.status.setText(f"failed: {msg.text}")  # the main window shows engine errors as a dialog
-            self._update_buttons()
-            self.failed.emit(msg.text)
+        self.status.setText(f"failed: {msg.text}")  # the main window shows engine errors as a dialog
+        self._update_buttons()
+        self.failed.emit(msg.text)
 
     def _update_buttons(self) -> None:
         self.new_btn.setEnabled(True)

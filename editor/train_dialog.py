@@ -1,13 +1,12 @@
 """Train > "Train one-shot model…": the settings of a new SIV-GAN / OSMIS run, as a TrainingRequest.
 
 The dialog only collects and checks paths; reading the inputs (a video can take seconds) and building
-the engine configuration happen in the training task on the engine worker (training_panel.py).
+the engine configuration happen in the training job on the engine worker (engine/tasks.py).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -24,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.tasks import TrainOneShot
+
 from .dialogs import ok_cancel_buttons
 
 SIVGAN, OSMIS = "SIV-GAN (image / video only)", "OSMIS (image + masks)"
@@ -31,20 +32,8 @@ VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
 
 
-@dataclass
-class TrainingRequest:
-    """What to train (new run) or which run folder to continue (resume=True: only run_dir is used,
-    plus `iterations` when it should now run longer than saved)."""
-
-    run_dir: str
-    images: str = ""
-    masks: str | None = None
-    preset: str = "cpu"
-    iterations: int | None = None
-    max_size: int | None = None
-    preview_every: int | None = None
-    resume: bool = False
-    overrides: dict = field(default_factory=dict)  # further OneShotConfig settings (scripts, tests)
+# The request is the engine's own: the dialog builds it on the GUI thread, the engine runs it.
+TrainingRequest = TrainOneShot
 
 
 def _path_row(edit: QLineEdit, *buttons: QPushButton) -> QWidget:

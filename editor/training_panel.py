@@ -1,25 +1,22 @@
-"""One-shot training in the editor: a controller that runs engine.oneshot.trainer.train as a background
-RunTask on the engine worker, and the "Training" dock that shows it.
+"""Training in the editor: a controller that submits one-shot (SIV-GAN / OSMIS) and OASIS runs as typed
+engine requests (engine.tasks.TrainOneShot / TrainOasis) and follows their job, and the "Training" dock
+that shows it.
 
 Why the engine worker and not a thread of its own: the worker owns every torch object and runs
-interactive requests first. Between two training iterations the task calls
-`TaskContext.yield_to_interactive()`, so a Generate queued while training waits at most one training
-step instead of sharing the two cores with it for seconds. Pause blocks the trainer in its
-`should_pause` callback, but that wait keeps draining interactive requests, so generation still works
-while training is paused. The task is submitted with `engine.worker.submit` (not EngineClient.submit):
-the client's busy indicator ("Generating…") stays about interactive work.
+interactive requests first. Between two training iterations the trainer calls
+`TaskContext.between_steps()`, so a Generate queued while training waits at most one training step
+instead of sharing the two cores with it for seconds. Pause (`EngineClient.pause`) blocks the trainer
+there, but that wait keeps running interactive requests, so generation still works while training is
+paused. The run is submitted with busy=False: the client's busy indicator ("Generating…") stays about
+interactive work.
 
-The trainer's callbacks run on the worker thread; they only emit `_relay`, a signal connected with a
-QueuedConnection, so every handler here runs on the GUI thread.
+The job's messages (progress, previews, paused, the outcome) come to `_on_message` on the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import traceback
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -35,53 +32,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import tasks
 from engine import worker as w
+from engine.tasks import TrainingOutcome
+from engine.trainloop import TrainingProgress
 
 from .canvas import rgb_qimage
-from .oasis_train_dialog import OasisTrainingRequest, run_oasis_task
+from .oasis_train_dialog import OasisTrainingRequest
 from .train_dialog import TrainingRequest
 
-GUI_PROGRESS_EVERY = 1
-PAUSE_POLL_S = 0.05  # how often a paused trainer looks for interactive requests and Cancel
-
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainingOutcome:
-    """What the training task returns: the last checkpointed iteration, or a message when it failed."""
-
-    run_dir: str
-    iteration: int = 0
-    total: int = 0
-    stopped: bool = False
-    error: str = ""
-    details: str = ""
-    model_dir: str = ""  # OASIS runs: the exported model folder
-
-
-def build_config(req: TrainingRequest):
-    """The engine configuration of a new run (reads the inputs: runs on the worker thread)."""
-    from engine.oneshot.config import config_for_size
-    from engine.oneshot.data import load_inputs
-
-    inputs = load_inputs(req.images, req.masks)
-    h, wd = inputs.size
-    # progress every iteration: the panel's it/s, ETA and loss plot stay live (costs a dict per step)
-    settings = {"iterations": req.iterations, "max_size": req.max_size, "preview_every": req.preview_every,
-                "progress_every": GUI_PROGRESS_EVERY}
-    settings.update(req.overrides)
-    return config_for_size(h, wd, images=req.images, masks=req.masks, num_mask_channels=inputs.num_mask_channels,
-                           preset=req.preset, num_frames=len(inputs.images), **settings)
 
 
 class TrainingController(QObject):
     """Starts, pauses, resumes and cancels one training run at a time."""
 
-    _relay = Signal(object)
     started = Signal(object)  # TrainingRequest or OasisTrainingRequest
-    progressed = Signal(dict)  # iteration, total, it_per_s, s_per_it, eta_s, losses
-    previewed = Signal(dict)  # iteration, images (B,H,W,3) uint8, masks (B,H,W) uint8 for OSMIS
+    progressed = Signal(object)  # engine.trainloop.TrainingProgress
+    previewed = Signal(object)  # engine.tasks.TrainingPreview: one-shot images (+ masks), or an OASIS sheet
     finished = Signal(object)  # TrainingOutcome (also when cancelled or failed)
     pausedChanged = Signal(bool)  # the button state: asked to pause / to run
     pauseReached = Signal()  # the trainer is blocked between two iterations
@@ -89,122 +57,65 @@ class TrainingController(QObject):
     def __init__(self, engine, parent=None):
         super().__init__(parent)
         self.engine = engine
-        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        engine.taskFinished.connect(self._on_task_finished)
-        engine.failed.connect(self._on_engine_failed)
-        self._run_event = threading.Event()  # set = running, clear = paused
-        self._run_event.set()
-        self._cancel = threading.Event()
         self.request_id = 0
+        self.paused = False  # asked to pause (the job's state says when the trainer really is)
         self.request: TrainingRequest | OasisTrainingRequest | None = None
-        self.last_progress: dict | None = None
+        self.last_progress: TrainingProgress | None = None
 
     @property
     def running(self) -> bool:
         return self.request_id != 0
 
-    @property
-    def paused(self) -> bool:
-        return not self._run_event.is_set()
-
     def start(self, req: TrainingRequest | OasisTrainingRequest) -> int:
         if self.running:
             raise RuntimeError("a training run is already going")
-        self.request, self.last_progress = req, None
-        self._cancel.clear()
-        self._run_event.set()
-        name = "train-oasis" if isinstance(req, OasisTrainingRequest) else "train-oneshot"
-        self.request_id = self.engine.worker.submit(w.RunTask(self._task, name=name, tag=name))
+        self.request, self.last_progress, self.paused = req, None, False
+        self.request_id = self.engine.submit(req, on_message=self._on_message, owner="training", busy=False)
         self.started.emit(req)
         return self.request_id
 
     def pause(self) -> None:
         if self.running and not self.paused:
-            self._run_event.clear()
+            self.engine.pause(self.request_id)
+            self.paused = True
             self.pausedChanged.emit(True)
 
     def resume(self) -> None:
         if self.paused:
-            self._run_event.set()
+            self.engine.resume(self.request_id)
+            self.paused = False
             self.pausedChanged.emit(False)
 
     def cancel(self) -> None:
-        """The trainer stops after its current iteration and writes a checkpoint (resumable)."""
-        self._cancel.set()
-        self._run_event.set()  # a paused trainer must wake up to notice
-        # Not engine.cancel(): the worker would then drop the task's result (Superseded), and the
-        # outcome (iteration of the saved checkpoint) is what the panel reports.
-
-    # -- worker thread -------------------------------------------------------------------------
-    def _task(self, ctx: w.TaskContext) -> TrainingOutcome:
-        from engine.oneshot.errors import OneShotInputError
-        from engine.oneshot.trainer import train
-
-        req = self.request
-        assert req is not None  # start() sets it before it submits this task
-
-        def stop() -> bool:
-            return self._cancel.is_set() or ctx.should_stop()
-
-        def between_steps() -> None:
-            ctx.yield_to_interactive()
-            if not self._run_event.is_set():
-                self._relay.emit(("paused", None))  # the trainer has really stopped stepping now
-            while not self._run_event.wait(PAUSE_POLL_S) and not stop():
-                ctx.yield_to_interactive()
-
-        outcome = TrainingOutcome(req.run_dir, stopped=True)
-        if stop():  # cancelled while still queued
-            return outcome
-        if isinstance(req, OasisTrainingRequest):
-            return run_oasis_task(req, stop, between_steps, self._relay.emit, outcome)
-        try:
-            cfg = None if req.resume else build_config(req)
-            if req.resume:  # a display setting; every training setting stays as saved
-                from engine.oneshot.config import OneShotConfig
-
-                saved = OneShotConfig.load(req.run_dir)
-                saved.progress_every = GUI_PROGRESS_EVERY
-                saved.save(req.run_dir)
-            trainer = train(cfg, req.run_dir, should_stop=stop, should_pause=between_steps, resume=req.resume,
-                            progress=lambda d: self._relay.emit(("progress", d)),
-                            preview=lambda d: self._relay.emit(("preview", d)),
-                            iterations=req.iterations if req.resume else None)
-            outcome.iteration, outcome.total = trainer.iteration, trainer.cfg.iterations
-            outcome.stopped = trainer.iteration < trainer.cfg.iterations
-        except OneShotInputError as e:
-            outcome.error = str(e)
-        except MemoryError:
-            outcome.error = "out of memory: try a smaller max image size or the cpu preset"
-        except Exception as e:  # noqa: BLE001 - a bug: reported in the panel's error box with the traceback
-            log.exception("one-shot training of %s failed", req.run_dir)
-            outcome.error, outcome.details = f"internal error: {e.__class__.__name__}: {e}", traceback.format_exc()
-        return outcome
+        """The trainer stops after its current iteration and writes a checkpoint (resumable); the job still
+        reports its outcome (the iteration of the saved checkpoint), which the panel shows."""
+        if self.running:
+            self.engine.cancel(self.request_id)
 
     # -- GUI thread ----------------------------------------------------------------------------
-    def _dispatch(self, item) -> None:
-        kind, data = item
-        if kind == "progress":
-            self.last_progress = data
-            self.progressed.emit(data)
-        elif kind == "preview":
-            self.previewed.emit(data)
-        elif self.paused:
-            self.pauseReached.emit()
+    def _on_message(self, msg: w.Message) -> None:
+        if isinstance(msg, tasks.TrainingProgressed):
+            self.last_progress = msg.progress
+            self.progressed.emit(msg.progress)
+        elif isinstance(msg, tasks.TrainingPreview):
+            self.previewed.emit(msg)
+        elif isinstance(msg, tasks.TrainingPaused):
+            if self.paused:
+                self.pauseReached.emit()
+        elif isinstance(msg, tasks.TrainingFinished):
+            self._done(msg.outcome)
+        elif isinstance(msg, w.Superseded):  # cancelled before it started
+            self._done(TrainingOutcome(self._run_dir(), stopped=True))
+        elif isinstance(msg, w.Failed):  # the task catches its own errors; this is a safety net
+            self._done(TrainingOutcome(self._run_dir(), error=msg.text, details=msg.details))
 
-    def _on_task_finished(self, msg: w.TaskFinished) -> None:
-        if msg.request_id == self.request_id:
-            self._done(msg.result)
-
-    def _on_engine_failed(self, msg: w.Failed) -> None:  # the task catches its own errors; this is a safety net
-        if msg.request_id == self.request_id:
-            run_dir = self.request.run_dir if self.request is not None else ""
-            self._done(TrainingOutcome(run_dir, error=msg.text, details=msg.details))
+    def _run_dir(self) -> str:
+        return self.request.run_dir if self.request is not None else ""
 
     def _done(self, outcome: TrainingOutcome) -> None:
         self.request_id = 0
         if self.paused:
-            self._run_event.set()
+            self.paused = False
             self.pausedChanged.emit(False)
         self.finished.emit(outcome)
 
@@ -327,22 +238,23 @@ class TrainingPanel(QWidget):
         self.plot.clear()
         self._set_running(True)
 
-    def _on_progress(self, d: dict) -> None:
-        self.bar.setRange(0, d["total"])
-        self.bar.setValue(d["iteration"])
-        self.stats.setText(f"iteration {d['iteration']} / {d['total']}  ·  {d['it_per_s']:.2f} it/s  ·  "
-                           f"ETA {_clock(d['eta_s'])}")
-        self.plot.add(d["iteration"], d["losses"])
+    def _on_progress(self, p: TrainingProgress) -> None:
+        self.bar.setRange(0, p.total)
+        self.bar.setValue(p.iteration)
+        self.stats.setText(f"iteration {p.iteration} / {p.total}  ·  {p.it_per_s:.2f} it/s  ·  "
+                           f"ETA {_clock(p.eta_s)}")
+        self.plot.add(p.iteration, p.losses)
 
-    def _on_preview(self, d: dict) -> None:
+    def _on_preview(self, preview: tasks.TrainingPreview) -> None:
         from engine.oneshot.sample import grid
 
-        sheet = d["sheet"] if "sheet" in d else grid(d["images"], min(4, len(d["images"])), d.get("masks"))
+        sheet = preview.sheet if preview.sheet is not None else grid(
+            preview.images, min(4, len(preview.images)), preview.masks)
         pix = QPixmap.fromImage(rgb_qimage(sheet))
         side = max(self.preview.width(), 200)
         self.preview.setPixmap(pix.scaledToWidth(side, Qt.TransformationMode.FastTransformation))
-        self.preview.setToolTip(f"EMA generator at iteration {d['iteration']} (fixed noise)")
-        self.preview_iteration = d["iteration"]
+        self.preview.setToolTip(f"EMA generator at iteration {preview.iteration} (fixed noise)")
+        self.preview_iteration = preview.iteration
 
     def _on_finished(self, outcome: TrainingOutcome) -> None:
         self._set_running(False)

@@ -16,6 +16,12 @@ Scheduling:
   started request on the same channel (it is answered with `Superseded`), and a result whose request
   was superseded while it ran is dropped instead of delivered.
 - `synchronous=True` runs each request inside `submit`, on the caller's thread: deterministic tests.
+
+Jobs: the long requests (engine/tasks.py: import, training, sampling; and RunTask) are jobs of
+`EngineWorker.jobs` (engine/jobs.py), which moves them through queued / running / paused / done /
+failed / cancelled as their messages go out; the editor observes that registry. Training jobs are
+paused, resumed and cancelled with `pause`, `resume` and `cancel` and block in
+`TaskContext.between_steps` while paused.
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .errors import InputError
+from .jobs import JobRegistry, JobState
 
 if TYPE_CHECKING:  # imported where first used: `import engine.worker` stays free of torch
     from .api import OasisModel
@@ -41,6 +48,7 @@ log = logging.getLogger(__name__)
 
 INTERACTIVE = 0
 BACKGROUND = 1
+PAUSE_POLL_S = 0.05  # how often a paused job looks for interactive requests, Resume and Cancel
 
 
 def snapshot(array) -> np.ndarray:
@@ -109,11 +117,13 @@ class RunTask:
 @dataclass(frozen=True)
 class Message:
     request_id: int
+    final: ClassVar[bool] = True  # the last message of its request (a result, Failed or Superseded)
 
 
 @dataclass(frozen=True)
 class Started(Message):
     kind: str
+    final: ClassVar[bool] = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,7 @@ class TaskFinished(Message):
 class Progress(Message):
     fraction: float
     text: str
+    final: ClassVar[bool] = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,8 @@ class Superseded(Message):
 @dataclass(frozen=True)
 class Idle(Message):
     """The queue is empty: nothing runs (request_id is the last finished one)."""
+
+    final: ClassVar[bool] = False
 
 
 class TaskContext:
@@ -192,6 +205,25 @@ class TaskContext:
     def yield_to_interactive(self) -> int:
         """Run every queued interactive request now, between two steps of this task; returns how many."""
         return self._worker._drain_interactive()
+
+    def emit(self, message: Message) -> None:
+        """A typed message of this job (training progress, previews) to the worker's listener."""
+        self._worker._emit(message)
+
+    def between_steps(self) -> None:
+        """Called by a trainer between two iterations: runs queued interactive requests, and while the job
+        is paused blocks here (still running them) until it is resumed or cancelled."""
+        from .tasks import TrainingPaused
+
+        self.yield_to_interactive()
+        if not self._worker._pause_asked(self.request_id):
+            return
+        self._worker.jobs.update(self.request_id, state=JobState.PAUSED)
+        self.emit(TrainingPaused(self.request_id))
+        while self._worker._pause_asked(self.request_id) and not self.should_stop():
+            self.yield_to_interactive()
+            self._worker._wait_while_paused(self.request_id)
+        self._worker.jobs.update(self.request_id, state=JobState.RUNNING)
 
 
 @dataclass
@@ -216,6 +248,8 @@ class EngineWorker:
         self._latest_on_channel: dict[str, int] = {}
         self._running: _Entry | None = None
         self._cancelled: set[int] = set()
+        self._paused: set[int] = set()
+        self.jobs = JobRegistry()
         self._stopping = False
         self._torch_threads = torch_threads
         self._thread = None
@@ -224,10 +258,14 @@ class EngineWorker:
             self._thread.start()
 
     # -- public --------------------------------------------------------------------------------
-    def submit(self, request) -> int:
-        """Queue a request; returns its id. Superseded queued requests on the same channel are dropped."""
+    def submit(self, request, owner: str = "") -> int:
+        """Queue a request; returns its id. Superseded queued requests on the same channel are dropped.
+        A long request (see `job_kind`) becomes a job of `jobs`, with `owner` saying who submitted it."""
         rid = next(self._ids)
         entry = _Entry(rid, request)
+        kind = job_kind(request)
+        if kind is not None:
+            self.jobs.add(rid, kind, owner)
         dropped = []
         with self._lock:
             if self._stopping:
@@ -241,7 +279,7 @@ class EngineWorker:
                     q[:] = keep
             if not self.synchronous:
                 self._queues[request.priority].append(entry)
-                self._lock.notify()
+                self._lock.notify_all()  # the loop, or a paused job waiting for interactive work
         for e in dropped:
             self._emit(Superseded(e.request_id))
         if self.synchronous:
@@ -250,10 +288,13 @@ class EngineWorker:
         return rid
 
     def cancel(self, request_id: int) -> None:
-        """Cooperative: a queued request is dropped, a running task sees should_stop() become True."""
+        """Cooperative: a queued request is dropped, a running task sees should_stop() become True (a paused
+        one wakes up to see it). A training job then still delivers its outcome (TrainingFinished)."""
         dropped = None
         with self._lock:
             self._cancelled.add(request_id)
+            self._paused.discard(request_id)
+            self._lock.notify_all()
             for q in self._queues.values():
                 for e in q:
                     if e.request_id == request_id:
@@ -262,6 +303,18 @@ class EngineWorker:
                         break
         if dropped is not None:
             self._emit(Superseded(request_id))
+
+    def pause(self, request_id: int) -> None:
+        """A training job stops stepping at its next `between_steps` (TrainingPaused says when)."""
+        with self._lock:
+            job = self.jobs.get(request_id)
+            if job is not None and not job.state.finished:
+                self._paused.add(request_id)
+
+    def resume(self, request_id: int) -> None:
+        with self._lock:
+            self._paused.discard(request_id)
+            self._lock.notify_all()
 
     def pending(self) -> int:
         with self._lock:
@@ -314,6 +367,15 @@ class EngineWorker:
             self._run(entry)
             done += 1
 
+    def _pause_asked(self, request_id: int) -> bool:
+        with self._lock:
+            return request_id in self._paused
+
+    def _wait_while_paused(self, request_id: int) -> None:
+        with self._lock:
+            self._lock.wait_for(lambda: request_id not in self._paused or self._stopping
+                                or bool(self._queues[INTERACTIVE]), PAUSE_POLL_S)
+
     def _is_cancelled(self, request_id: int) -> bool:
         with self._lock:
             return request_id in self._cancelled
@@ -322,13 +384,40 @@ class EngineWorker:
         channel = getattr(entry.request, "channel", None)
         with self._lock:
             newer = channel is not None and self._latest_on_channel.get(channel, entry.request_id) > entry.request_id
-            return newer or entry.request_id in self._cancelled
+            keeps = getattr(entry.request, "keeps_result_when_cancelled", False)
+            cancelled = entry.request_id in self._cancelled and not keeps
+            return newer or cancelled
 
     def _emit(self, message: Message) -> None:
         try:
+            self._track(message)
             self._on_message(message)
         except Exception:  # a broken listener must not kill the worker thread
             log.exception("a listener of the engine worker failed on %s", type(message).__name__)
+
+    def _track(self, message: Message) -> None:
+        """The job registry follows the messages of its jobs."""
+        from .tasks import TrainingProgressed
+
+        rid = message.request_id
+        if isinstance(message, Idle) or self.jobs.get(rid) is None:
+            return
+        if isinstance(message, Started):
+            self.jobs.update(rid, state=JobState.RUNNING)
+        elif isinstance(message, Progress):
+            self.jobs.update(rid, progress=message.fraction, text=message.text)
+        elif isinstance(message, TrainingProgressed):
+            p = message.progress
+            self.jobs.update(rid, progress=p.iteration / max(1, p.total), text=f"iteration {p.iteration} / {p.total}")
+        elif isinstance(message, Failed):
+            self.jobs.update(rid, state=JobState.FAILED, error=message.text)
+        elif isinstance(message, Superseded):
+            self.jobs.update(rid, state=JobState.CANCELLED)
+        elif message.final:
+            with self._lock:
+                cancelled = rid in self._cancelled
+                self._paused.discard(rid)
+            self.jobs.update(rid, state=JobState.CANCELLED if cancelled else JobState.DONE)
 
     def _run(self, entry: _Entry) -> None:
         request, rid = entry.request, entry.request_id
@@ -401,4 +490,15 @@ class EngineWorker:
         if isinstance(request, RunTask):
             result = request.task(TaskContext(self, rid))
             return TaskFinished(rid, result, request.tag)
+        if job_kind(request) is not None:
+            from . import tasks
+
+            return tasks.execute(request, TaskContext(self, rid))
         raise TypeError(f"unknown request type {type(request).__name__}")
+
+
+def job_kind(request) -> str | None:
+    """The job kind of a long request (engine/tasks.py, RunTask); None for the interactive ones."""
+    if isinstance(request, RunTask):
+        return request.name
+    return getattr(request, "job_kind", None)

@@ -70,10 +70,10 @@ def test_oasis_run_from_the_dialog_to_the_editor(window, qtbot, tmp_path):
     assert dlg.request().resume
     with qtbot.waitSignal(window.engine.modelLoaded, timeout=60_000):
         dlg.accept()
-    assert progress[-1]["iteration"] == outcome.iteration + 3 and progress[-1]["it_per_s"] > 0
+    assert progress[-1].iteration == outcome.iteration + 3 and progress[-1].it_per_s > 0
     assert window.engine.config.class_names == ("unknown", "sky", "water", "grass")
     assert "model exported to" in training.panel.stats.text() and (tmp_path / "model" / "config.json").is_file()
-    assert previews and previews[-1]["sheet"].ndim == 3 and not training.panel.preview.pixmap().isNull()
+    assert previews and previews[-1].sheet.ndim == 3 and not training.panel.preview.pixmap().isNull()
 
 
 def test_dataset_problems_end_in_the_report(window, qtbot, tmp_path, monkeypatch):

@@ -98,16 +98,16 @@ def test_train_pause_resume_sample_and_cancel(window, qtbot, tmp_path):
         window.engine.submit(w.RunTask(lambda ctx: "interactive", priority=w.INTERACTIVE))
     assert answer.args[0].result == "interactive"
     qtbot.wait(600)
-    assert len(progress) == frozen and progress[-1]["iteration"] < ITERATIONS
+    assert len(progress) == frozen and progress[-1].iteration < ITERATIONS
 
     with qtbot.waitSignal(ctl.finished, timeout=40_000) as done:
         ctl.resume()
     outcome = done.args[0]
     assert not outcome.error and not outcome.stopped and outcome.iteration == ITERATIONS
-    assert [p["iteration"] for p in progress] == list(range(1, ITERATIONS + 1))
-    assert all(np.isfinite(list(p["losses"].values())).all() and p["it_per_s"] > 0 for p in progress)
-    assert [p["iteration"] for p in previews] == list(range(4, ITERATIONS + 1, 4))
-    assert previews[-1]["images"].dtype == np.uint8 and previews[-1]["masks"].shape == previews[-1]["images"].shape[:3]
+    assert [p.iteration for p in progress] == list(range(1, ITERATIONS + 1))
+    assert all(np.isfinite(list(p.losses.values())).all() and p.it_per_s > 0 for p in progress)
+    assert [p.iteration for p in previews] == list(range(4, ITERATIONS + 1, 4))
+    assert previews[-1].images.dtype == np.uint8 and previews[-1].masks.shape == previews[-1].images.shape[:3]
     assert training.panel.preview_iteration == ITERATIONS and not training.panel.preview.pixmap().isNull()
     assert len(training.panel.plot.history["g_adv"]) == ITERATIONS
     assert training.panel.bar.value() == ITERATIONS and "finished" in training.panel.stats.text()
