@@ -78,6 +78,23 @@ def test_every_annotation_source_belongs_to_a_manifest_photo_and_says_what_was_d
         assert used <= names, path.name
 
 
+@pytest.mark.parametrize("entry", ANNOTATED, ids=lambda e: e["id"])
+def test_every_annotation_renders_at_working_and_double_resolution(entry):
+    # The photos are not in the repository: paint a stand-in from the committed label map's colours,
+    # which is enough to exercise every shape, rule and the scaling on the real annotation sources.
+    annotation = json.loads((RESOURCES_DIR / "annotations" / f"{entry['id']}.json").read_text())
+    with Image.open(RESOURCES_DIR / "labels" / f"{entry['id']}.png") as image:
+        stand_in = np.asarray(image.convert("RGB"))
+    labels = annotations.make_label_map(stand_in, annotation, CLASSES)
+    assert labels.shape == stand_in.shape[:2] and labels.max() < len(CLASSES)
+    width, height = entry["size"]
+    big = np.asarray(Image.fromarray(stand_in).resize((2 * width, 2 * height), Image.Resampling.NEAREST))
+    big_labels = annotations.make_label_map(big, annotations.scale_annotation(annotation, (2 * width, 2 * height)),
+                                            CLASSES)
+    assert big_labels.shape == (2 * height, 2 * width) and big_labels.max() < len(CLASSES)
+    assert (big_labels[::2, ::2] == labels).mean() > 0.9
+
+
 def test_enough_labelled_photos_mostly_from_several_packages():
     assert len(ANNOTATED) >= 60
     assert len({e["source"]["package"] for e in ANNOTATED}) >= 6
