@@ -168,7 +168,7 @@ def test_folder_writer_puts_labelled_photos_in_their_split_with_both_class_list_
     full = tuple(entry["full_size"])
     rng = np.random.default_rng(0)
     image = Image.fromarray(rng.integers(0, 255, (full[1], full[0], 3), dtype=np.uint8))
-    write = landscapes.folder_writer(tmp_path, log=lambda *_: None)
+    write = landscapes.FolderWriter(tmp_path, log=lambda *_: None)
     write(entry, image)
     write(dict(entry, id="not_annotated_yet"), image)
     split = tmp_path / entry["split"]
@@ -205,6 +205,17 @@ def test_pixels_the_watershed_leaves_undecided_keep_their_painted_class(monkeypa
     labels = annotations.make_label_map(photo, annotation, CLASSES)
     names = {c["name"]: c["index"] for c in CLASSES}
     assert labels[5, 9] == names["sand"] and labels.max() < len(CLASSES)
+
+
+def test_folder_writer_refuses_a_rasterised_value_that_is_not_a_class(tmp_path, monkeypatch):
+    entry = ANNOTATED[0]
+    image = Image.new("RGB", tuple(entry["full_size"]))
+    monkeypatch.setattr(annotations, "make_label_map",
+                        lambda photo, annotation, classes: np.full(photo.shape[:2], 255, np.uint8))
+    write = landscapes.FolderWriter(tmp_path, log=lambda *_: None)
+    with pytest.raises(InputError, match=f"{entry['id']}.json.*label value 255 is not a class"):
+        write(entry, image)
+    assert not (tmp_path / entry["split"] / "labels" / f"{entry['id']}.png").exists()
 
 
 def _tiny_dataset(tmp_path, label_size):
