@@ -16,6 +16,7 @@ is cached in an npz keyed by everything it depends on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,13 +96,23 @@ def _uint8_crops(pairs, size, count, unknown_index, seed):
     return ((images + 1) * 127.5).round().clip(0, 255).astype(np.uint8).transpose(0, 2, 3, 1), labels.astype(np.uint8)
 
 
+def _digest(pairs) -> str:
+    """Of the labels and a 1/8 subsample of the photos: a rebuilt dataset does not reuse stale crops."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in pairs:
+        h.update(p.name.encode())
+        h.update(np.ascontiguousarray(p.labels).tobytes())
+        h.update(np.ascontiguousarray(p.image[::8, ::8]).tobytes())
+    return h.hexdigest()
+
+
 def reference_sets(cfg, heldout, train, settings: EvidenceSettings, extract, cache: Path | None = None) -> dict:
     """Model-independent sets: held-out real crops A (the KID reference) and B (their layouts are
     rendered; B itself is the floor), B's flat-colour versions, painted layouts and their flat version;
     Inception features of all but the layouts."""
     key = json.dumps({"samples": settings.samples, "seed": settings.seed, "size": [cfg.height, cfg.width],
                       "classes": list(cfg.class_names), "heldout": [p.name for p in heldout],
-                      "train": [p.name for p in train], "version": 1})
+                      "train": [p.name for p in train], "content": _digest(heldout + train), "version": 2})
     if cache is not None and Path(cache).is_file():
         with np.load(cache) as z:
             if str(z["key"]) == key:

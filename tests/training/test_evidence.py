@@ -140,3 +140,29 @@ def test_report_refuses_an_unknown_section(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["--model", str(tmp_path), "--data", str(tmp_path), "--images", str(tmp_path), "--sections", "grid,kd"])
     assert e.value.code == 2 and "unknown section(s) kd" in capsys.readouterr().err
+
+
+def test_reference_sets_are_cached_until_the_data_changes(tmp_path, synthetic_data):
+    from types import SimpleNamespace
+
+    from engine.training.data import load_pairs
+    from engine.training.evidence import EvidenceSettings, reference_sets
+
+    pairs = load_pairs(synthetic_data / "photos", synthetic_data / "labels", 4)
+    cfg = SimpleNamespace(height=64, width=64, class_names=("unknown", "sky", "water", "grass"), num_classes=4,
+                          unknown_index=0)
+    calls = []
+
+    def extract(images):  # a stand-in for InceptionV3: cheap, deterministic features
+        calls.append(len(images))
+        return images.reshape(len(images), -1)[:, :16].astype(np.float64)
+
+    settings, cache = EvidenceSettings(samples=4), tmp_path / "cache.npz"
+    first = reference_sets(cfg, pairs[:2], pairs[2:], settings, extract, cache)
+    assert calls == [4] * 5 and first["painted_labels"].shape == (4, 64, 64)
+    again = reference_sets(cfg, pairs[:2], pairs[2:], settings, extract, cache)
+    assert calls == [4] * 5 and np.array_equal(again["features_real_a"], first["features_real_a"])
+    pairs[0].labels = pairs[0].labels.copy()
+    pairs[0].labels[40:50] = 3  # a relabelled photo: the cached crops are stale
+    reference_sets(cfg, pairs[:2], pairs[2:], settings, extract, cache)
+    assert calls == [4] * 10
