@@ -64,7 +64,7 @@ class CheckReport:
             found = [(m, p) for k, m, p in self.problems if k == kind]
             if not found:
                 continue
-            lines.append(f"\n{len(found)} {what} [{kind}]:")
+            lines.append(f"\n[{kind}] {what}: {len(found)}")
             lines += [f"  {p}: {m}" for m, p in found]
             lines.append(f"  how to fix: {fix}")
         if self.skipped:

@@ -77,6 +77,18 @@ class DatasetSource:
 
 # -- decoding one pair --------------------------------------------------------------------------------
 
+def _ranges(values) -> str:
+    """[0, 1, 2, 5, 255] -> '0..2, 5, 255'."""
+    out, start = [], None
+    for i, v in enumerate(values):
+        if start is None:
+            start = v
+        if i + 1 == len(values) or values[i + 1] != v + 1:
+            out.append(str(start) if start == v else f"{start}..{v}")
+            start = None
+    return ", ".join(out)
+
+
 def _single_channel(values: np.ndarray, coding: LabelCoding, path: Path) -> np.ndarray:
     values = values.astype(np.int64)
     if coding.lut is None:
@@ -89,8 +101,9 @@ def _single_channel(values: np.ndarray, coding: LabelCoding, path: Path) -> np.n
     if bad.any():
         vals = np.unique(values[bad])
         shown = ", ".join(str(v) for v in vals[:8]) + (f" and {len(vals) - 8} more" if len(vals) > 8 else "")
+        valid = f"0..{coding.num_classes - 1}" if lut is None else _ranges(np.flatnonzero(lut >= 0))
         raise LabelProblem("out_of_range", f"label values {shown} are not classes "
-                           f"(this dataset has {coding.num_classes}: ids 0..{coding.num_classes - 1})", path)
+                           f"(this dataset has {coding.num_classes}; valid label values: {valid})", path)
     return values if lut is None else lut[values]
 
 
