@@ -148,3 +148,43 @@ def test_check_flag_and_training_refusal(tmp_path, capsys):
     good = layouts.ade20k(tmp_path / "good", 2)
     assert main(["train-oasis", "--dataset", "ade20k", "--data", str(good), "--check"]) == 0
     assert "2 image/label pairs, no problems" in capsys.readouterr().out
+
+
+GENERATORS = {"folder": ("folder", lambda r: layouts.folder(r, 5)),
+              "folder-colour": ("folder", lambda r: layouts.folder(r, 5, colour_labels=True)),
+              "labelme": ("folder", lambda r: layouts.labelme(r, 5)), "cvat": ("folder", lambda r: layouts.cvat(r, 5)),
+              "ade20k": ("ade20k", lambda r: layouts.ade20k(r, 5)),
+              "cityscapes": ("cityscapes", lambda r: layouts.cityscapes(r, 5)),
+              "coco-stuff": ("coco-stuff", lambda r: layouts.coco_stuff(r, 5))}
+
+
+@pytest.mark.parametrize("layout", sorted(GENERATORS))
+def test_every_kind_in_every_layout(tmp_path, layout):
+    """The same five damages through each reader's own file list: a label removed, a label of another size,
+    a truncated image, a label value / colour that is no class, and an RGB label where ids are expected."""
+    kind, make = GENERATORS[layout]
+    root = make(tmp_path)
+    src = open_dataset(kind, root)
+    s = src.samples
+    colour_coded = src.coding.colours is not None and Image.open(s[0].label).mode == "RGB"
+    s[0].label.unlink()
+    _resize(s[1].label)
+    _truncate(s[2].image)
+    expected = {"unmatched": {s[0].image.name}, "size": {s[1].label.name}, "unreadable": {s[2].image.name}}
+    if colour_coded:  # colour labels: a colour off the table
+        rgb = np.asarray(Image.open(s[3].label)).copy()
+        rgb[0, 0] = (1, 2, 3)
+        Image.fromarray(rgb).save(s[3].label)
+        expected["unknown_colour"] = {s[3].label.name}
+    else:
+        _put(s[3].label, 200)
+        expected["out_of_range"] = {s[3].label.name}
+        if src.coding.colours is None:  # ids only: an RGB label is a mask given as ids
+            _rgb(s[4].label)
+            Image.fromarray(np.asarray(Image.open(s[4].label)) // 2 * np.array([1, 0, 1], np.uint8)).save(s[4].label)
+            expected["rgb_as_ids"] = {s[4].label.name}
+    report = check_dataset(open_dataset(kind, root))
+    found = {}
+    for k, _, path in report.problems:
+        found.setdefault(k, set()).add(path.rsplit("/", 1)[-1])
+    assert found == expected
