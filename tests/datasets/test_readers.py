@@ -130,3 +130,26 @@ def test_shards_of_n_processes_make_the_global_batch(n, batch, world):
         assert sorted(slot for _, _, slot in keys) == list(range(batch))
     resumed = list(GlobalBatchSampler(n, batch, 1 % world, world, seed=3, start=5, stop=9))
     assert resumed == shards[1 % world][5:]
+
+
+def test_file_source_decodes_each_pair_once_within_its_budget(tmp_path, monkeypatch):
+    """Decoding a high-resolution pair costs more than a training step; a second read comes from memory
+    with the same arrays (labels back as int64), and nothing beyond the byte budget is kept."""
+    import engine.training.stream as stream
+
+    src = open_dataset("folder", layouts.folder(tmp_path, 3, size=(60, 80)))
+    decoded = []
+    monkeypatch.setattr(stream, "read_pair", lambda s, c: decoded.append(s.name) or read_pair(s, c))
+    cached = FileSource(src)
+    first = [cached.read(i) for i in range(3)]
+    again = [cached.read(i) for i in range(3)]
+    assert len(decoded) == 3
+    for (a, la), (b, lb) in zip(first, again):
+        assert np.array_equal(a, b) and np.array_equal(la, lb) and lb.dtype == np.int64
+    one_pair = first[0][0].nbytes + first[0][1].size  # image + uint8 labels
+    small = FileSource(src, cache_bytes=one_pair)
+    decoded.clear()
+    for _ in range(2):
+        for i in range(3):
+            small.read(i)
+    assert len(decoded) == 5  # only the first pair stayed
