@@ -12,7 +12,6 @@ reports. Pause and resume go through `EngineWorker.pause` / `resume`; the traine
 from __future__ import annotations
 
 import logging
-import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,10 +219,6 @@ def _train_oneshot(req: TrainOneShot, ctx: TaskContext) -> TrainingOutcome:
     if ctx.should_stop():  # cancelled while still queued
         return outcome
 
-    def progress(d: dict) -> None:
-        ctx.emit(TrainingProgressed(ctx.request_id, TrainingProgress(
-            d["iteration"], d["total"], d["s_per_it"], d["losses"])))
-
     try:
         cfg = None if req.resume else oneshot_config(req)
         if req.resume:  # a display setting; every training setting stays as saved
@@ -233,7 +228,7 @@ def _train_oneshot(req: TrainOneShot, ctx: TaskContext) -> TrainingOutcome:
             saved.progress_every = GUI_PROGRESS_EVERY
             saved.save(req.run_dir)
         trainer = train(cfg, req.run_dir, should_stop=ctx.should_stop, should_pause=ctx.between_steps,
-                        resume=req.resume, progress=progress,
+                        resume=req.resume, progress=lambda p: ctx.emit(TrainingProgressed(ctx.request_id, p)),
                         preview=lambda d: ctx.emit(TrainingPreview(ctx.request_id, d["iteration"], d["images"],
                                                                    d.get("masks"))),
                         iterations=req.iterations if req.resume else None)
@@ -257,20 +252,13 @@ def _train_oasis(req: TrainOasis, ctx: TaskContext) -> TrainingOutcome:
     outcome = TrainingOutcome(req.run_dir, stopped=True)
     if ctx.should_stop():  # cancelled while still queued
         return outcome
-    first: list[tuple[int, float]] = []  # (iteration before the first reported one, its start time)
-
-    def progress(info):
-        it, total = info["iteration"], info["iterations"]
-        if not first:
-            first.append((it - 1, time.monotonic() - info["seconds_per_iteration"]))
-        s_per_it = (time.monotonic() - first[0][1]) / max(1, it - first[0][0])
-        losses = {k: v for k, v in info.items() if k in ("g", "d_fake", "d_real", "d_lm")}
-        ctx.emit(TrainingProgressed(ctx.request_id, TrainingProgress(it, total, s_per_it, losses)))
-        if "samples" in info:  # the trainer's sample grid: photo, labels, two EMA images per row
+    def progress(p: TrainingProgress) -> None:
+        ctx.emit(TrainingProgressed(ctx.request_id, p))
+        if p.samples:  # the trainer's sample grid: photo, labels, two EMA images per row
             from .imagefiles import read_picture
 
-            ctx.emit(TrainingPreview(ctx.request_id, it, sheet=read_picture(Path(info["samples"]))))
-        outcome.iteration, outcome.total = it, total
+            ctx.emit(TrainingPreview(ctx.request_id, p.iteration, sheet=read_picture(Path(p.samples))))
+        outcome.iteration, outcome.total = p.iteration, p.total
 
     def stop():
         ctx.between_steps()  # blocks here while paused (and keeps interactive requests flowing)

@@ -18,9 +18,10 @@ class TrainingProgress:
     total: int  # the run's configured iteration count
     seconds_per_iteration: float  # mean over the last few steps (StepTimer)
     losses: dict[str, float] = field(default_factory=dict)
-    train_seconds: float = 0.0  # training time of the run so far, resumed parts included where known
+    train_seconds: float = 0.0  # step time so far: of the whole run (OASIS), of this session (one-shot)
+    # OASIS only (the one-shot trainer checkpoints after its report, and previews go to `preview`):
     checkpoint: str = ""  # the checkpoint written at this iteration, if one was
-    samples: str = ""  # the sample grid written at this iteration, if one was (OASIS)
+    samples: str = ""  # the sample grid written at this iteration, if one was
 
     @property
     def it_per_s(self) -> float:
@@ -38,6 +39,7 @@ class StepTimer:
         self._times: collections.deque[float] = collections.deque(maxlen=window)
         self._t0 = 0.0
         self.last = 0.0
+        self.total = 0.0  # every step timed so far
 
     def __enter__(self) -> StepTimer:
         self._t0 = time.perf_counter()
@@ -45,6 +47,7 @@ class StepTimer:
 
     def __exit__(self, *exc) -> None:
         self.last = time.perf_counter() - self._t0
+        self.total += self.last
         self._times.append(self.last)
 
     @property

@@ -79,10 +79,10 @@ def _train(args) -> int:
                   f"/{cfg.d_low_blocks} low-level, noise {cfg.noise_shape[0]}x{cfg.noise_shape[1]}"
                   + (f", N={cfg.num_mask_channels} mask channels" if cfg.use_masks else ""), flush=True)
 
-        def progress(d):
-            losses = " ".join(f"{k}={v:.3f}" for k, v in d["losses"].items())
-            print(f"it {d['iteration']}/{d['total']}  {d['s_per_it']:.3f} s/it  "
-                  f"eta {d['eta_s'] / 60:.1f} min  {losses}", flush=True)
+        def progress(p):
+            losses = " ".join(f"{k}={v:.3f}" for k, v in p.losses.items())
+            print(f"it {p.iteration}/{p.total}  {p.seconds_per_iteration:.3f} s/it  "
+                  f"eta {p.eta_s / 60:.1f} min  {losses}", flush=True)
 
         trainer = train(cfg, args.out, progress=progress, resume=args.resume,
                         iterations=args.iterations if args.resume else None,

@@ -8,7 +8,6 @@ step an uninterrupted run would have taken (same weights, optimizer moments and 
 """
 from __future__ import annotations
 
-import collections
 import contextlib
 import copy
 import os
@@ -32,6 +31,7 @@ from ..regularizers import (
     mixdl_anchor,
     mixdl_kl,
 )
+from ..trainloop import StepTimer, TrainingProgress, due
 from . import checkpoint as ckpt
 from .config import OneShotConfig
 from .data import load_inputs, resize_inputs
@@ -323,13 +323,13 @@ def _split(out, b):
 
 
 def train(config: OneShotConfig | None, run_dir: str, should_stop: Callable[[], bool] = lambda: False,
-          progress: Callable[[dict], None] | None = None,
+          progress: Callable[[TrainingProgress], None] | None = None,
           preview: Callable[[dict], None] | None = None,
           should_pause: Callable[[], None] | None = None, resume: bool = False,
           iterations: int | None = None, max_seconds: float | None = None) -> OneShotTrainer:
     """Train (or resume with resume=True; config may then be None and is read from run_dir).
 
-    progress(dict(iteration, total, it_per_s, eta_s, losses)) every cfg.progress_every iterations;
+    progress(TrainingProgress) every cfg.progress_every iterations and at the last one;
     preview(dict(iteration, images, masks?)) every cfg.preview_every iterations;
     should_pause() is called every iteration and may block (e.g. threading.Event.wait);
     max_seconds stops (with a checkpoint) once this much training time has passed."""
@@ -348,7 +348,7 @@ def train(config: OneShotConfig | None, run_dir: str, should_stop: Callable[[], 
     trainer = OneShotTrainer(cfg, run_dir)
     if resume:
         trainer.load()
-    times: collections.deque = collections.deque(maxlen=20)
+    timer = StepTimer()
     last_saved = trainer.iteration
     started = time.monotonic()
     while trainer.iteration < cfg.iterations:
@@ -358,18 +358,15 @@ def train(config: OneShotConfig | None, run_dir: str, should_stop: Callable[[], 
             should_pause()
             if should_stop():
                 break
-        t0 = time.perf_counter()
-        trainer.step()
-        times.append(time.perf_counter() - t0)
+        with timer:
+            trainer.step()
         it = trainer.iteration
-        if progress is not None and (it % cfg.progress_every == 0 or it == cfg.iterations):
-            sec = sum(times) / len(times)
-            progress({"iteration": it, "total": cfg.iterations, "it_per_s": 1.0 / sec,
-                      "s_per_it": sec, "eta_s": sec * (cfg.iterations - it),
-                      "losses": {k: float(v) for k, v in trainer.last_losses.items()}})
-        if preview is not None and it % cfg.preview_every == 0:
+        if progress is not None and due(it, cfg.progress_every, cfg.iterations):
+            progress(TrainingProgress(it, cfg.iterations, timer.mean,
+                                      {k: float(v) for k, v in trainer.last_losses.items()}, timer.total))
+        if preview is not None and due(it, cfg.preview_every):
             preview({"iteration": it, **trainer.preview_samples()})
-        if it % cfg.checkpoint_every == 0:
+        if due(it, cfg.checkpoint_every):
             trainer.save()
             last_saved = it
     if trainer.iteration != last_saved or not os.path.exists(

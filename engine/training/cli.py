@@ -263,14 +263,14 @@ def _train(args, dist) -> int:
         asked = hooks is not None and hooks.should_stop()  # the editor pauses inside this call
         return asked or stop["flag"] or (deadline is not None and time.monotonic() > deadline)
 
-    def progress(info):
+    def progress(p):
         if hooks is not None:
-            return hooks.progress(info)
-        it = info["iteration"]
-        if it % args.log_every == 0 or "checkpoint" in info or it == info["iterations"]:
-            print(f"it {it}/{info['iterations']} | {info['seconds_per_iteration']:.2f} s/it | "
-                  f"G {info['g']:.3f} | D fake {info['d_fake']:.3f} real {info['d_real']:.3f} lm {info['d_lm']:.4f} | "
-                  f"train {info['train_seconds'] / 60:.1f} min" + (" | checkpoint" if "checkpoint" in info else ""),
+            return hooks.progress(p)
+        it, loss = p.iteration, p.losses
+        if it % args.log_every == 0 or p.checkpoint or it == p.total:
+            print(f"it {it}/{p.total} | {p.seconds_per_iteration:.2f} s/it | "
+                  f"G {loss['g']:.3f} | D fake {loss['d_fake']:.3f} real {loss['d_real']:.3f} lm {loss['d_lm']:.4f} | "
+                  f"train {p.train_seconds / 60:.1f} min" + (" | checkpoint" if p.checkpoint else ""),
                   flush=True)
 
     try:

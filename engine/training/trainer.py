@@ -2,14 +2,14 @@
 
 Per iteration: a generator step (class-balanced N+1 loss of D on G's images against the real labels),
 then a discriminator step (fake -> channel 0, real -> class + 1 with class balancing, LabelMix), then
-the EMA update. The loop knows nothing about a UI: callers pass `should_stop()` and `progress(info)`.
+the EMA update. The loop knows nothing about a UI: callers pass `should_stop()` and
+`progress(engine.trainloop.TrainingProgress)`.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -35,6 +35,7 @@ from ..regularizers import (
     mixdl_anchor,
     mixdl_kl,
 )
+from ..trainloop import StepTimer, TrainingProgress, due
 from . import checkpoint as ckpt
 from .augment import augment_image, augment_labels, augment_mask, draw_params
 from .distributed import Distributed
@@ -417,7 +418,7 @@ class OasisTrainer:
 
     # -- the loop ------------------------------------------------------------------------------
     def train(self, should_stop: Callable[[], bool] = lambda: False,
-              progress: Callable[[dict], None] = lambda info: None) -> dict:
+              progress: Callable[[TrainingProgress], None] = lambda p: None) -> dict:
         s = self.spec.settings
         if self.dist.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -426,23 +427,22 @@ class OasisTrainer:
                                              "backend": self.dist.backend}
             atomic_write_text(self.run_dir / RUN_FILE, self.spec.to_json())
         stop = self.dist.agree(should_stop())  # every process stops at the same iteration
+        timer = StepTimer()
         while self.iteration < s.iterations and not stop:
-            t0 = time.perf_counter()
-            losses = self.dist.mean_losses(self.step())  # of the global batch, for the log
-            dt = time.perf_counter() - t0
-            self.train_seconds += dt
+            with timer:
+                losses = self.dist.mean_losses(self.step())  # of the global batch, for the log
+            self.train_seconds += timer.last
             if not all(np.isfinite(v) for v in losses.values()):
                 raise FloatingPointError(f"non-finite loss at iteration {self.iteration}: {losses}")
             self.last_losses = losses
-            info = {"iteration": self.iteration, "iterations": s.iterations, "seconds_per_iteration": dt,
-                    "train_seconds": self.train_seconds, **losses}
-            if (self.iteration % s.checkpoint_every == 0 or self.iteration == s.iterations) and self.dist.is_main:
-                info["checkpoint"] = str(self.save())
-            if s.sample_every and (self.iteration % s.sample_every == 0 or self.iteration == s.iterations) \
-                    and self.dist.is_main:
-                info["samples"] = str(self.write_samples())
+            checkpoint = samples = ""
+            if due(self.iteration, s.checkpoint_every, s.iterations) and self.dist.is_main:
+                checkpoint = str(self.save())
+            if s.sample_every and due(self.iteration, s.sample_every, s.iterations) and self.dist.is_main:
+                samples = str(self.write_samples())
             if self.dist.is_main:
-                progress(info)
+                progress(TrainingProgress(self.iteration, s.iterations, timer.mean, losses, self.train_seconds,
+                                          checkpoint, samples))
             stop = self.dist.agree(should_stop())
         if self.iteration % s.checkpoint_every and self.iteration > 0:
             self.save()  # stopped early: keep what was trained

@@ -19,9 +19,9 @@ from .oneshot_testdata import BMX_IMAGE, BMX_MASK, tiny_config
 def test_few_iterations_report_progress_and_previews(tmp_path, masks):
     reports, previews = [], []
     trainer = train(tiny_config(masks), str(tmp_path), progress=reports.append, preview=previews.append)
-    assert trainer.iteration == 3 and [r["iteration"] for r in reports] == [1, 2, 3]
-    assert all(math.isfinite(v) for r in reports for v in r["losses"].values())
-    assert reports[-1]["total"] == 3 and reports[-1]["eta_s"] == 0
+    assert trainer.iteration == 3 and [r.iteration for r in reports] == [1, 2, 3]
+    assert all(math.isfinite(v) for r in reports for v in r.losses.values())
+    assert reports[-1].total == 3 and reports[-1].eta_s == 0
     assert len(previews) == 1 and previews[0]["images"].dtype == np.uint8
     assert previews[0]["images"].shape[1:] == (24, 48, 3)
     assert ("masks" in previews[0]) == masks

@@ -94,8 +94,8 @@ def main(argv=None) -> int:
         with open(args.csv, "w") as log:
             log.write("iteration,rss_mib,seconds\n")
 
-            def progress(info):
-                it = info["iteration"]
+            def progress(p):
+                it = p.iteration
                 if it % args.every == 0:
                     iters.append(it)
                     rss.append(rss_mib())

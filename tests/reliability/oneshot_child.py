@@ -14,7 +14,7 @@ def main() -> None:
         t = train(None, run, resume=True, iterations=int(sys.argv[3]))
     else:
         t = train(tiny_config(masks=False, iterations=100_000, checkpoint_every=2, progress_every=1), run,
-                  progress=lambda d: print("it", d["iteration"], flush=True))
+                  progress=lambda p: print("it", p.iteration, flush=True))
     print("done", t.iteration, flush=True)
 
 
