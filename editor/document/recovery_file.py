@@ -88,10 +88,18 @@ def _steps_within(steps: list, applied: int, budget: int) -> tuple[int, int]:
 def recovery_bytes(doc: LabelDocument, steps: list, applied: int, project_path=None,
                    budget: int = RECOVERY_HISTORY_BYTES) -> bytes:
     first, last = _steps_within(steps, applied, budget)
-    arrays = _Arrays()
+    while True:  # a step of a kind this file cannot hold ends the history there: the document still gets saved
+        arrays, encoded, bad = _Arrays(), [], first
+        try:
+            for i in range(first, last):
+                bad = i
+                encoded.append(_encode(steps[i], arrays))
+            break
+        except TypeError:
+            first, last = (bad + 1, last) if bad < applied else (first, bad)
     history = {"format": HISTORY_FORMAT, "version": HISTORY_VERSION,
                "project_path": str(project_path) if project_path else None,
-               "steps": [_encode(s, arrays) for s in steps[first:last]], "applied": applied - first,
+               "steps": encoded, "applied": applied - first,
                "dropped_oldest": first, "dropped_newest": len(steps) - last}
     buf = io.BytesIO(project_bytes(doc))
     npz = io.BytesIO()

@@ -117,3 +117,21 @@ def test_a_newer_or_damaged_history_is_refused_clearly_and_the_document_kept(doc
     rec = load_recovery(path)
     assert rec.steps == [] and "damaged" in rec.note
     same(snapshot(rec.doc), snapshot(doc))
+
+
+def test_a_step_the_file_cannot_hold_ends_the_history_there(doc, rng, tmp_path):
+    class Opaque:  # e.g. a command type added later without a recovery encoding
+        text, nbytes = "opaque", 0
+
+        def apply(self, doc):
+            pass
+
+        def revert(self, doc):
+            pass
+
+    steps, _ = history(doc, rng)
+    steps.insert(2, Opaque())
+    path = tmp_path / "recovery.oasisproj"
+    path.write_bytes(recovery_bytes(doc, steps, len(steps)))
+    rec = load_recovery(path)
+    assert [s.text for s in rec.steps] == [s.text for s in steps[3:]] and "3 oldest" in rec.note
