@@ -140,8 +140,8 @@ class Autosaver(QObject):
     def _restore_history(self):
         self.session.documentReplaced.disconnect(self._restore_history)
         recovery, self._restoring = self._restoring, None
-        if recovery is None:
-            return
+        if recovery is None or self.session.doc.labels is not recovery.doc.labels:
+            return  # another document came first (the recovered one's model did not load): not its history
         # never clean: the restored work is unsaved until the user saves it somewhere
         self.session.rebuild_history(recovery.steps, recovery.applied, clean_index=-1)
         self._dirty = False  # identical to the recovery file: nothing new to write yet

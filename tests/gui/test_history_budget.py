@@ -84,3 +84,19 @@ def test_restore_after_a_crash_brings_back_the_undo_history(make_window, tiny_mo
     np.testing.assert_array_equal(s.doc.labels, start[0])
     np.testing.assert_array_equal(s.doc.noise, start[1])
     assert s.doc.seed == start[2]
+
+
+def test_a_recovered_history_never_lands_on_another_document(window, tmp_path):
+    """If the recovered document's model fails to load, the next document must not get its history."""
+    from editor.autosave import Autosaver
+    from editor.document.recovery_file import Recovery
+
+    saver = Autosaver(window, interval_ms=60_000, path=tmp_path / "r.oasisproj")
+    saver.timer.stop()
+    doc = window.session.doc
+    recovered = LabelDocument.new(doc.model, seed=5)
+    edit = diff_edit("labels", recovered.labels, np.ones_like(recovered.labels), "paint")
+    saver._restoring = Recovery(recovered, [edit], 1)
+    window.session.documentReplaced.connect(saver._restore_history)
+    window.new_document()  # another document replaces the open one first
+    assert window.session.stack.count() == 0
