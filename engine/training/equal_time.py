@@ -12,8 +12,9 @@ so an arm may override anything, and the runner needs no knowledge of options th
 The runner adds --out, --max-minutes, --seed and a large --iterations (time is the budget) unless the
 arm sets them. With --slices K the arms take turns in K slices of MINUTES/K each (resuming), so slow
 and fast phases of a shared machine fall on all arms alike; a resumed slice passes only the arm's data
-options (RESUME_OPTIONS) and its --threads. Re-running the same command continues where it stopped:
-finished slices and evaluations are not redone. Writes DIR/table.md and DIR/table.json.
+and runtime options (RESUME_OPTIONS): the trainer keeps every other setting in run.json. Re-running
+the same command continues where it stopped: finished slices and evaluations are not redone.
+Writes DIR/table.md and DIR/table.json.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 from ..errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
-RESUME_OPTIONS = ("--data", "--labels", "--classes", "--manifest", "--split", "--dataset", "--threads")
+RESUME_OPTIONS = ("--data", "--labels", "--classes", "--manifest", "--split", "--dataset", "--threads", "--workers")
 BIG_ITERATIONS = 10_000_000
 
 
