@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from ..config import DISCRIMINATOR_KINDS, UPSAMPLE_MODES
+from ..arguments import ArgumentParser
 from ..errors import InputError
-from ..fast.precision import TRAINING_PRECISIONS
+from ..precision import TRAINING_PRECISIONS
 
 REPO_LANDSCAPES = Path(__file__).resolve().parents[2] / "resources" / "landscapes"
 
@@ -56,9 +57,11 @@ class TrainHooks:
 def run_train(argv: list[str], hooks: TrainHooks) -> int:
     """`train-oasis ARGV` in this process, with `hooks` instead of signals and printing; InputError
     (DatasetProblems for a failed dataset check) propagates to the caller."""
-    from ..cli import build_parser
-
-    args = build_parser().parse_args(["train-oasis", *argv])
+    # This module's own subcommands, not engine.cli's whole parser: the training layer sits below the
+    # entry points (the layers contract in pyproject.toml).
+    parser = ArgumentParser(prog="oasis-engine")
+    register(parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser))
+    args = parser.parse_args(["train-oasis", *argv])
     args.hooks = hooks
     return int(args.func(args) or 0)
 

@@ -25,7 +25,7 @@ class TrainSettings:
     sample_every: int = 200
     snapshot_every: int = 1000  # keep a copy of the checkpoint (to step back after a collapse)
     # "auto": bf16 autocast on CPUs with AMX and on CUDA, fp32 elsewhere (bf16 is emulated and slower
-    # on other CPUs), decided per start by engine/fast/precision.py; "fp32" / "bf16" force one.
+    # on other CPUs), decided per start by engine/precision.py; "fp32" / "bf16" force one.
     precision: str = "auto"
     channels_last: bool = False
     augment: AugmentSettings = field(default_factory=AugmentSettings)

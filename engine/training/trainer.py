@@ -21,7 +21,7 @@ from torch import nn
 
 from ..discriminators import build_discriminator, trainable_parameters
 from ..errors import InputError
-from ..fast.precision import training_dtype
+from ..precision import training_dtype
 from ..fileio import atomic_write_text
 from ..oasis_generator import OasisGenerator, make_condition
 from ..regularizers import (
