@@ -104,9 +104,9 @@ class TrainDialog(QDialog):
         return self.mode.currentText() == OSMIS
 
     def _apply_preset(self, name: str) -> None:
-        from engine.oneshot.config import PRESETS
+        from engine.oneshot.config import ONESHOT_PRESETS
 
-        p = PRESETS[name]
+        p = ONESHOT_PRESETS[name]
         self.iterations.setValue(p["iterations"])
         self.max_size.setValue(p["max_size"])
         self.preview_every.setValue(p["preview_every"])

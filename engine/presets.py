@@ -215,7 +215,7 @@ def _coco_png_to_class() -> np.ndarray:
 _PNG_TO_CLASS_TABLES = {"coco": _coco_png_to_class()}
 
 
-PRESETS: dict[str, DatasetPreset] = {
+DATASET_PRESETS: dict[str, DatasetPreset] = {
     "ade20k": DatasetPreset(
         name="ade20k", semantic_nc=151, crop_size=256, aspect_ratio=1.0, height=256, width=256,
         class_names=("unknown",) + _ADE20K_NAMES,
@@ -238,4 +238,4 @@ PRESETS: dict[str, DatasetPreset] = {
 
 def get_preset(name: str) -> DatasetPreset | None:
     """The preset of an OASIS dataset_mode, or None for a custom dataset."""
-    return PRESETS.get(name)
+    return DATASET_PRESETS.get(name)

@@ -14,8 +14,36 @@ feature tap, the regulariser state kept in checkpoints and ASA's ramp at the end
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class RegularizerSettings:
+    """Which regularisers a run uses and how strongly, the same for both trainers; 0 / False = off.
+    (How many latents MixDL mixes is the trainer's own: TrainSettings.mixdl_latents, OneShotConfig.mixdl_anchors.)"""
+
+    adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
+    mixdl: bool = False  # MixDL distance learning on G and on D's projected features
+    mixdl_lambda_g: float = 1000.0
+    mixdl_lambda_d: float = 1.0
+    asa: float = 0.0  # ASA's final lambda, ramped up linearly over `asa_ramp_iters`
+    asa_ramp_iters: int = 0  # fixed when the run is created (0: the run's iteration count)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.adaptivemix or self.mixdl or self.asa)
+
+    def problems(self) -> list[str]:
+        out = [f"regularizers.{name} must be >= 0 (got {getattr(self, name)!r})"
+               for name in ("adaptivemix", "mixdl_lambda_g", "mixdl_lambda_d", "asa", "asa_ramp_iters")
+               if getattr(self, name) < 0]
+        return out
+
+
+REGULARIZER_KEYS = tuple(f for f in RegularizerSettings.__dataclass_fields__)
 
 # -- AdaptiveMix -------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import InputError
 from ..imagefiles import open_picture
 from ..labelformats import decode_colour_coded, read_cvat_labelmap
-from ..presets import PRESETS, default_palette
+from ..presets import DATASET_PRESETS, default_palette
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 DATASET_KINDS = ("ade20k", "cityscapes", "coco-stuff", "folder")
@@ -174,7 +174,7 @@ def _need_dir(path: Path, what: str) -> Path:
 
 
 def _preset_source(kind: str, preset_name: str, root: Path, samples, unmatched) -> DatasetSource:
-    p = PRESETS[preset_name]
+    p = DATASET_PRESETS[preset_name]
     table = p._png_to_class()
     coding = LabelCoding(p.semantic_nc, tuple(int(v) for v in table))
     return DatasetSource(kind, root, p.class_names, p.palette, p.unknown_index, samples, coding,

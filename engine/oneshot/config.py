@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import fileio
+from ..regularizers import REGULARIZER_KEYS, RegularizerSettings
+from ..versioned_config import VersionedConfig, in_range, one_of
 from .errors import OneShotInputError
 
 G_MULTIPLIERS = [8, 8, 8, 8, 8, 8, 8, 4, 2, 1]
@@ -22,7 +24,7 @@ D_BLOCKS_BY_G = {5: (6, 2), 6: (7, 3), 7: (7, 3), 8: (7, 4), 9: (8, 4)}
 MIN_G, MAX_G = 3, 9
 NOISE_RANGE = (3, 7)
 
-PRESETS: dict[str, dict[str, Any]] = {
+ONESHOT_PRESETS: dict[str, dict[str, Any]] = {
     # The thesis / public-code settings.
     "faithful": dict(max_size=330, batch_size=5, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
                      ema_decay=0.9999, diffaug_prob=0.3, fa_prob=0.4, div_weight=0.15,
@@ -89,7 +91,14 @@ def scaled_size(height: int, width: int, max_size: int | None) -> tuple[int, int
 
 
 @dataclass
-class OneShotConfig:
+class OneShotConfig(VersionedConfig):
+    """Stored as a run's config.json. Version 2: the regularisers under "regularizers" (version 1: flat)."""
+
+    VERSION = 2
+    ERROR = OneShotInputError
+    NESTED = {"regularizers": RegularizerSettings}
+    TUPLES = ("source_hw", "scaled_hw", "train_hw", "noise_shape", "betas")
+
     images: str
     masks: str | None = None
     preset: str = "cpu"
@@ -131,14 +140,8 @@ class OneShotConfig:
     preview_every: int = 1000
     progress_every: int = 100
     num_frames: int = 1
-    # Optional limited-data regularisers (docs/regularizers.md); 0 / False = off.
-    adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
-    mixdl: bool = False  # MixDL distance learning on G (layer features) and D (projected features)
-    mixdl_lambda_g: float = 1000.0
-    mixdl_lambda_d: float = 1.0
-    mixdl_anchors: int = 2  # anchors z_0 per iteration, each a Dirichlet mix of the batch's latents
-    asa: float = 0.0  # ASA's final lambda (ramped up linearly over the run); SIV-GAN mode only
-    asa_ramp_iters: int = 0  # ramp length, fixed when the run is created (a resume may change `iterations`)
+    regularizers: RegularizerSettings = field(default_factory=RegularizerSettings)  # docs/regularizers.md
+    mixdl_anchors: int = 2  # MixDL: anchors z_0 per iteration, each a Dirichlet mix of the batch's latents
 
     @property
     def use_masks(self) -> bool:
@@ -149,19 +152,29 @@ class OneShotConfig:
         return "osmis" if self.use_masks else "sivgan"
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2)
+        return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, d: dict) -> OneShotConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise OneShotInputError(f"config: unknown keys {sorted(unknown)}")
+    def upgrade(cls, d: dict, version: int) -> dict:
         d = dict(d)
-        for key in ("source_hw", "scaled_hw", "train_hw", "noise_shape", "betas"):
-            if key in d and d[key] is not None:
-                d[key] = tuple(d[key])
-        return cls(**d)
+        regs = {k: d.pop(k) for k in REGULARIZER_KEYS if k in d}
+        if regs:
+            d["regularizers"] = regs
+        return d
+
+    def problems(self) -> list[str]:
+        p: list[str] = []
+        for name in ("batch_size", "iterations", "max_frames", "num_frames", "threads", "mixdl_anchors"):
+            in_range(p, name, getattr(self, name), 1)
+        for name in ("lr_g", "lr_d", "div_weight", "bernoulli_warmup_iters", "num_mask_channels",
+                     "checkpoint_every", "preview_every", "progress_every"):
+            in_range(p, name, getattr(self, name), 0)
+        for name in ("ema_decay", "diffaug_prob", "fa_prob"):
+            in_range(p, name, getattr(self, name), 0.0, 1.0)
+        for i, beta in enumerate(self.betas):
+            in_range(p, f"betas[{i}]", beta, 0.0, 1.0)
+        one_of(p, "precision", self.precision, ("fp32", "bf16"))
+        return p + self.regularizers.problems()
 
     def save(self, run_dir: str) -> None:
         fileio.atomic_write_bytes(os.path.join(run_dir, "config.json"), self.to_json().encode())
@@ -171,9 +184,9 @@ class OneShotConfig:
         path = os.path.join(run_dir, "config.json")
         try:
             with open(path, encoding="utf-8") as f:
-                return cls.from_dict(json.load(f))
-        except OneShotInputError as e:
-            raise OneShotInputError(f"{path}: {e}") from None
+                return cls.from_dict(json.load(f), path)
+        except OneShotInputError:
+            raise
         except FileNotFoundError:
             raise OneShotInputError(f"{path}: missing (not a one-shot run folder)") from None
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError) as e:
@@ -186,19 +199,21 @@ def config_for_size(height: int, width: int, images: str, masks: str | None = No
                     num_mask_channels: int = 0, preset: str = "cpu", num_frames: int = 1,
                     **overrides) -> OneShotConfig:
     """Build the full configuration for a source image of height x width."""
-    if preset not in PRESETS:
-        raise OneShotInputError(f"preset '{preset}': unknown (choose from {sorted(PRESETS)})")
-    settings = dict(PRESETS[preset])
+    if preset not in ONESHOT_PRESETS:
+        raise OneShotInputError(f"preset '{preset}': unknown (choose from {sorted(ONESHOT_PRESETS)})")
+    settings = dict(ONESHOT_PRESETS[preset])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     max_size = settings.pop("max_size")
-    if settings.get("asa") and not settings.get("asa_ramp_iters"):
-        settings["asa_ramp_iters"] = settings["iterations"]
+    regs = {k: settings.pop(k) for k in REGULARIZER_KEYS if k in settings}
+    if regs.get("asa") and not regs.get("asa_ramp_iters"):
+        regs["asa_ramp_iters"] = settings["iterations"]
+    settings["regularizers"] = RegularizerSettings(**regs)
     sh, sw = scaled_size(height, width, max_size)
     g, noise = generator_geometry(sh, sw)
     d_blocks, d_low = discriminator_blocks(g)
     scale = 2 ** (g - 1)
     ch_g, ch_d = settings["ch_g"], settings["ch_d"]
-    return OneShotConfig(
+    config = OneShotConfig(
         images=images, masks=masks, preset=preset, max_size=max_size,
         source_hw=(height, width), scaled_hw=(sh, sw),
         train_hw=(noise[0] * scale, noise[1] * scale), noise_shape=noise, g_blocks=g,
@@ -206,3 +221,5 @@ def config_for_size(height: int, width: int, images: str, masks: str | None = No
         g_channels=[m * ch_g for m in G_MULTIPLIERS[-(g + 1):]],
         d_channels=[m * ch_d for m in D_MULTIPLIERS[:d_blocks + 1]],
         num_frames=num_frames, **settings)
+    config.validate()
+    return config

@@ -109,14 +109,15 @@ class OneShotTrainer:
         D's features are the input of its last content head (after the content blocks): (B*k, C),
         k = 1 (SIV-GAN) or the number of mask channels (OSMIS)."""
         cfg = self.cfg
-        if not (cfg.adaptivemix or cfg.mixdl or cfg.asa):
+        regs = cfg.regularizers
+        if not regs.any:
             return None, None
-        if cfg.asa and cfg.use_masks:
+        if regs.asa and cfg.use_masks:
             raise OneShotInputError("--asa: implemented for SIV-GAN mode only (OSMIS content heads are N+1-way)")
         self._d_feat = FeatureTap(self.D.content_heads[-1])
         width = cfg.d_channels[cfg.d_blocks] * (2 if cfg.use_masks else 1)
         per_sample = width * max(1, cfg.num_mask_channels)
-        reg = RegularizerState(per_sample, MIXDL_PROJECTION if cfg.mixdl else 0, width if cfg.asa else 0)
+        reg = RegularizerState(per_sample, MIXDL_PROJECTION if regs.mixdl else 0, width if regs.asa else 0)
         opt_p = torch.optim.Adam(reg.proj.parameters(), lr=cfg.lr_d, **adam) if reg.proj is not None else None
         return reg, opt_p
 
@@ -140,6 +141,7 @@ class OneShotTrainer:
 
     def step(self) -> dict[str, torch.Tensor]:
         cfg, b = self.cfg, self.cfg.batch_size
+        regs = cfg.regularizers
         idx = torch.randint(self.real_scales[0].shape[0], (b,))
         real = [s[idx] for s in self.real_scales]
         real_mask = self.real_masks[idx] if self.real_masks is not None else None
@@ -160,7 +162,7 @@ class OneShotTrainer:
             reg_losses: dict[str, torch.Tensor] = {}
             anchors = None
             if self.reg is not None:
-                anchors = self._mixdl_anchors() if cfg.mixdl else None
+                anchors = self._mixdl_anchors() if regs.mixdl else None
                 loss_d = loss_d + self._d_regularizers(scales, masks, real_out, fake_out, fakes, fake_mask,
                                                        anchors, reg_losses)
         self.opt_d.zero_grad(set_to_none=True)
@@ -182,11 +184,11 @@ class OneShotTrainer:
                 loss_adv_g, _ = adversarial_loss(self.D(scales, masks), True, cfg.d_blocks, g_weights)
                 loss_div = diversity_loss(out.features)
                 loss_g = loss_adv_g + cfg.div_weight * loss_div
-                if cfg.mixdl:
+                if regs.mixdl:
                     if not cfg.reuse_fake_for_g:
                         anchors = self._mixdl_anchors()
                     reg_losses["g_mixdl"] = self._g_mixdl(out, anchors)
-                    loss_g = loss_g + cfg.mixdl_lambda_g * reg_losses["g_mixdl"]
+                    loss_g = loss_g + regs.mixdl_lambda_g * reg_losses["g_mixdl"]
                 self.opt_g.zero_grad(set_to_none=True)
                 loss_g.backward()
             finally:
@@ -224,10 +226,11 @@ class OneShotTrainer:
     def _d_regularizers(self, scales, masks, real_out, fake_out, fakes, fake_mask, anchors, losses) -> torch.Tensor:
         """Extra discriminator terms; `scales`/`masks` are the augmented real+fake batch just judged."""
         cfg, b = self.cfg, self.cfg.batch_size
+        regs = cfg.regularizers
         total = torch.zeros(())
-        if cfg.asa:  # last content head's BCE -> its upper bound under N(0, lam * Sigma) feature noise
+        if regs.asa:  # last content head's BCE -> its upper bound under N(0, lam * Sigma) feature noise
             feats = self._d_features(2 * b)
-            lam = asa_strength(cfg.asa, self.iteration, cfg.asa_ramp_iters or cfg.iterations)
+            lam = asa_strength(regs.asa, self.iteration, regs.asa_ramp_iters or cfg.iterations)
             w = _effective_weight(self.D.content_heads[-1])[0].float()
             cov_r = self.reg.update_covariance("real", feats[:b])
             cov_f = self.reg.update_covariance("fake", feats[b:])
@@ -236,7 +239,7 @@ class OneShotTrainer:
                    + asa_logistic_bound(lf, -1.0, w, cov_f, lam).mean() - F.softplus(lf).mean())
             losses["d_asa"] = 0.5 * gap / cfg.d_blocks  # the content heads' weight in adversarial_loss
             total = total + losses["d_asa"]
-        if cfg.adaptivemix:  # mixed reals' features towards the same mix of the reals' features
+        if regs.adaptivemix:  # mixed reals' features towards the same mix of the reals' features
             reals = [s[:b] for s in scales]
             first, partner, lam = mix_pairs(reals[0])
             w = lam.view(-1, 1, 1, 1)
@@ -246,15 +249,15 @@ class OneShotTrainer:
             self.D([torch.cat([r, m]) for r, m in zip(reals, mixed, strict=True)], both_masks)
             feats = self._d_features(2 * b)
             losses["d_adaptivemix"] = adaptivemix_loss(feats[b:], feats[:b], partner, lam.float())
-            total = total + cfg.adaptivemix * losses["d_adaptivemix"]
-        if cfg.mixdl:  # D's projected features of anchor and batch fakes keep the latent mix weights
+            total = total + regs.adaptivemix * losses["d_adaptivemix"]
+        if regs.mixdl:  # D's projected features of anchor and batch fakes keep the latent mix weights
             c, _, anchor_scales, anchor_mask = anchors
             both = [torch.cat([f.detach(), a.detach()]) for f, a in zip(fakes, anchor_scales, strict=True)]
             both_masks = torch.cat([fake_mask.detach(), anchor_mask.detach()]) if fake_mask is not None else None
             self.D(both, both_masks)
             proj = self.reg.proj(self._d_features(b + len(c)))
             losses["d_mixdl"] = mixdl_kl(proj[b:], proj[:b].unsqueeze(0).expand(len(c), *proj[:b].shape), c)
-            total = total + cfg.mixdl_lambda_d * losses["d_mixdl"]
+            total = total + regs.mixdl_lambda_d * losses["d_mixdl"]
         return total
 
     @torch.no_grad()

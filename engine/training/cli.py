@@ -144,9 +144,10 @@ def _cmd_train(args) -> int:
 def _train(args, dist) -> int:
     import torch
 
+    from ..regularizers import RegularizerSettings
     from .augment import AugmentSettings
     from .checkpoint import CHECKPOINT_FILE
-    from .presets import PRESETS
+    from .presets import ARCH_PRESETS
     from .settings import TrainSettings
     from .trainer import OasisTrainer, RunSpec
 
@@ -186,8 +187,8 @@ def _train(args, dist) -> int:
         changed = {}
         if (run_dir / "checkpoint.safetensors").exists():
             raise InputError("run folder already has a checkpoint (pass --resume to continue it)", run_dir)
-        if args.config not in PRESETS:
-            raise InputError(f"unknown --config {args.config!r} (choose from {', '.join(PRESETS)})")
+        if args.config not in ARCH_PRESETS:
+            raise InputError(f"unknown --config {args.config!r} (choose from {', '.join(ARCH_PRESETS)})")
         augment_mode = args.augment or source.default_augment
         overrides = {k: v for k, v in (("iterations", args.iterations), ("batch_size", args.batch_size),
                                        ("lr_g", args.lr_g), ("lr_d", args.lr_d), ("seed", args.seed),
@@ -210,13 +211,15 @@ def _train(args, dist) -> int:
             overrides["augment"] = AugmentSettings(colour_strength=args.colour_strength)
         if args.no_diffaug:
             overrides["augment"] = AugmentSettings(colour=False, translation=0.0, cutout=0.0)
-        overrides.update({k: v for k, v in (("adaptivemix", args.adaptivemix), ("asa", args.asa)) if v})
+        regs = {k: v for k, v in (("adaptivemix", args.adaptivemix), ("asa", args.asa)) if v}
         if args.mixdl:
-            overrides["mixdl"] = True
+            regs["mixdl"] = True
         if args.asa:  # the ramp stays as created even if a resume changes --iterations
-            overrides["asa_ramp_iters"] = overrides.get("iterations", TrainSettings.iterations)
-        settings = TrainSettings(precision=args.precision or "auto", channels_last=args.channels_last, **overrides)
-        arch = PRESETS[args.config]
+            regs["asa_ramp_iters"] = overrides.get("iterations", TrainSettings.iterations)
+        settings = TrainSettings(precision=args.precision or "auto", channels_last=args.channels_last,
+                                 regularizers=RegularizerSettings(**regs), **overrides)
+        settings.validate()
+        arch = ARCH_PRESETS[args.config]
         if args.discriminator is not None:
             arch = dataclasses.replace(arch, d_kind=args.discriminator)
         if args.upsample is not None:
@@ -231,7 +234,7 @@ def _train(args, dist) -> int:
     if s.batch_size % dist.world:
         raise InputError(f"--batch-size {s.batch_size} (the global batch) is not divisible by the "
                          f"{dist.world} processes")
-    if dist.active and (s.adaptivemix or s.mixdl or s.asa):
+    if dist.active and s.regularizers.any:
         raise InputError("AdaptiveMix, MixDL and ASA are not supported with more than one process")
     names = [smp.name for smp in source.samples]
     spec.data["photo_ids" if len(names) <= 1000 else "pairs"] = names if len(names) <= 1000 else len(names)

@@ -41,7 +41,7 @@ class ArchPreset:
                                    decoder_widths=tuple(self.d_decoder_widths))
 
 
-PRESETS = {
+ARCH_PRESETS = {
     "public": ArchPreset(64, 128, 64, PUBLIC_D_WIDTHS, PUBLIC_D_LAST_WIDTH, 256, 256),
     # bilinear: the nearest-upsampling version drew a lattice-locked grid (docs/default-model.md)
     "light": ArchPreset(8, 16, 16, (3, 16, 32, 32, 64, 64, 128), 16, 256, 128, "bilinear"),

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from ..precision import TRAINING_PRECISIONS
+from ..regularizers import REGULARIZER_KEYS, RegularizerSettings
+from ..versioned_config import VersionedConfig, in_range, one_of
 from .augment import AugmentSettings
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(VersionedConfig):
+    """Stored as run.json's "settings". Version 2: the regularisers under "regularizers" (version 1: flat,
+    and before trainer version 2 a `bf16` switch instead of `precision`)."""
+
+    VERSION = 2
+    NESTED = {"augment": AugmentSettings, "regularizers": RegularizerSettings}
+
     iterations: int = 5000
     batch_size: int = 4
     lr_g: float = 1e-4  # public recipe (Adam betas 0, 0.999)
@@ -36,22 +45,30 @@ class TrainSettings:
     height: int = 0  # model frame (0: the architecture preset's size); "public" trains on height x width crops
     width: int = 0
     load_scale: float = 286 / 256  # "public": resize to this x the frame before the random crop
-    # Optional limited-data regularisers (docs/regularizers.md); 0 / False = off.
-    adaptivemix: float = 0.0  # weight of the AdaptiveMix feature-mixing loss on D (real images)
-    mixdl: bool = False  # MixDL distance learning on G (middle block) and D (projected per-pixel features)
-    mixdl_lambda_g: float = 1000.0
-    mixdl_lambda_d: float = 1.0
-    mixdl_latents: int = 3  # N latents mixed into one anchor, all rendered with one batch label map
-    asa: float = 0.0  # ASA's final lambda, ramped up linearly over `asa_ramp_iters`
-    asa_ramp_iters: int = 0  # fixed when the run is created (0: the run's iteration count)
+    regularizers: RegularizerSettings = field(default_factory=RegularizerSettings)  # docs/regularizers.md
+    mixdl_latents: int = 3  # MixDL: N latents mixed into one anchor, all rendered with one batch label map
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @staticmethod
-    def from_dict(d: dict) -> TrainSettings:
+    @classmethod
+    def upgrade(cls, d: dict, version: int) -> dict:
         d = dict(d)
         if "bf16" in d:  # run.json of trainer version 1: a bf16 switch, off unless asked for
             d.setdefault("precision", "bf16" if d.pop("bf16") else "fp32")
-        d["augment"] = AugmentSettings(**d.get("augment", {}))
-        return TrainSettings(**d)
+        regs = {k: d.pop(k) for k in REGULARIZER_KEYS if k in d}
+        if regs:
+            d["regularizers"] = regs
+        return d
+
+    def problems(self) -> list[str]:
+        p: list[str] = []
+        for name in ("iterations", "batch_size", "mixdl_latents"):
+            in_range(p, name, getattr(self, name), 1)
+        for name in ("lr_g", "lr_d", "lambda_labelmix", "bn_batches", "checkpoint_every", "sample_every",
+                     "snapshot_every", "height", "width"):
+            in_range(p, name, getattr(self, name), 0)
+        for name in ("beta1", "beta2", "ema_decay", "per_class_noise_prob", "copy_paste_prob"):
+            in_range(p, name, getattr(self, name), 0.0, 1.0)
+        one_of(p, "precision", self.precision, TRAINING_PRECISIONS)
+        one_of(p, "data_augment", self.data_augment, ("ours", "public"))
+        if not 0 < self.min_zoom <= self.max_zoom:
+            p.append(f"zoom range must satisfy 0 < min_zoom <= max_zoom (got {self.min_zoom}, {self.max_zoom})")
+        return p + self.regularizers.problems()

@@ -94,7 +94,9 @@ class RunSpec:
                 arch["d_decoder_widths"] = tuple(arch["d_decoder_widths"])
             return RunSpec(d["preset"], ArchPreset(**arch), tuple(d["class_names"]),
                            tuple(tuple(c) for c in d["palette"]), d["unknown_index"],
-                           TrainSettings.from_dict(d["settings"]), d["data"])
+                           TrainSettings.from_dict(d["settings"], path), d["data"])
+        except InputError:
+            raise
         except FileNotFoundError:
             raise InputError("not a training run folder (run.json missing)", path) from None
         except (ValueError, KeyError, TypeError) as e:
@@ -189,13 +191,14 @@ class OasisTrainer:
         """State of the optional regularisers; None when all are off, so baseline runs are unchanged.
         D's features are the input of its last 1x1 convolution (B x C x H x W, C = last_width)."""
         s = self.spec.settings
-        if not (s.adaptivemix or s.mixdl or s.asa):
+        regs = s.regularizers
+        if not regs.any:
             return None, None
         self._d_feat = FeatureTap(self.D.layer_up_last)
         self._g_feat = FeatureTap(self.G.body[len(self.G.body) // 2], output=True)
         width = self.dcfg.last_width
-        reg = RegularizerState(width, MIXDL_PROJECTION if s.mixdl else 0, width if s.asa else 0)
-        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2)) if s.mixdl else None
+        reg = RegularizerState(width, MIXDL_PROJECTION if regs.mixdl else 0, width if regs.asa else 0)
+        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2)) if regs.mixdl else None
         return reg, opt_p
 
     # -- pieces --------------------------------------------------------------------------------
@@ -243,6 +246,7 @@ class OasisTrainer:
 
     def step(self) -> dict:
         s, unk = self.spec.settings, self.spec.unknown_index
+        regs = s.regularizers
         images, lab = self.next_batch()
         real = self._layout(to_model_range(images))
         cond = self.condition(lab, self.gen, share=True)
@@ -258,9 +262,9 @@ class OasisTrainer:
             out = self.D(augment_image(fake, p))
         loss_g = n_plus_1_loss(out, augment_labels(lab, p, unk), for_real=True, unknown_index=unk, reduce=counts)
         reg_losses = {}
-        if s.mixdl:
+        if regs.mixdl:
             c, mixdl_fake, reg_losses["g_mixdl"] = self._g_mixdl(lab)
-            loss_g = loss_g + s.mixdl_lambda_g * reg_losses["g_mixdl"]
+            loss_g = loss_g + regs.mixdl_lambda_g * reg_losses["g_mixdl"]
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -280,9 +284,9 @@ class OasisTrainer:
         loss_d = loss_fake + loss_real + s.lambda_labelmix * loss_lm
         if self.reg is not None:
             feats = self._d_feat.value.float()
-            if s.asa:  # train on the CE upper bound under N(0, lam * Sigma) perturbations of D's features
+            if regs.asa:  # train on the CE upper bound under N(0, lam * Sigma) perturbations of D's features
                 fake_f, real_f = feats[:b], feats[b:2 * b]
-                lam = asa_strength(s.asa, self.iteration, s.asa_ramp_iters or s.iterations)
+                lam = asa_strength(regs.asa, self.iteration, regs.asa_ramp_iters or s.iterations)
                 weight = self.D.layer_up_last.weight.flatten(1).float()
                 cov_f = self.reg.update_covariance("fake", fake_f.permute(0, 2, 3, 1).reshape(-1, fake_f.shape[1]))
                 cov_r = self.reg.update_covariance("real", real_f.permute(0, 2, 3, 1).reshape(-1, real_f.shape[1]))
@@ -292,20 +296,20 @@ class OasisTrainer:
                                            lab_a, for_real=True, unknown_index=unk)
                 reg_losses["d_asa"] = bound_fake + bound_real - loss_fake - loss_real
                 loss_d = loss_d + reg_losses["d_asa"]
-            if s.adaptivemix:  # features of mixed reals towards the same mix of the reals' features
+            if regs.adaptivemix:  # features of mixed reals towards the same mix of the reals' features
                 real_f = feats[b:2 * b]
                 mixed_real, partner, lam_mix = mix_pairs(real_a, self.gen)
                 with self.autocast():
                     self.D(self._layout(mixed_real))
                 reg_losses["d_adaptivemix"] = adaptivemix_loss(self._d_feat.value.float(), real_f, partner, lam_mix)
-                loss_d = loss_d + s.adaptivemix * reg_losses["d_adaptivemix"]
-            if s.mixdl:  # projected D features of the anchor image keep the latent mix weights
+                loss_d = loss_d + regs.adaptivemix * reg_losses["d_adaptivemix"]
+            if regs.mixdl:  # projected D features of the anchor image keep the latent mix weights
                 with self.autocast():
                     self.D(self._layout(mixdl_fake.detach()))
                 proj = self.reg.proj(self._d_feat.value.float().movedim(1, -1)).flatten(1)
                 n = len(proj) - 1
                 reg_losses["d_mixdl"] = mixdl_kl(proj[n:], proj[None, :n], c)
-                loss_d = loss_d + s.mixdl_lambda_d * reg_losses["d_mixdl"]
+                loss_d = loss_d + regs.mixdl_lambda_d * reg_losses["d_mixdl"]
         self.opt_d.zero_grad(set_to_none=True)
         if self.opt_p is not None:
             self.opt_p.zero_grad(set_to_none=True)

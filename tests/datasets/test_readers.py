@@ -6,7 +6,7 @@ from PIL import Image
 
 from engine.datasets.readers import open_dataset, read_pair
 from engine.errors import InputError
-from engine.presets import PRESETS
+from engine.presets import DATASET_PRESETS
 from engine.training.stream import CropDataset, CropSettings, FileSource, GlobalBatchSampler
 
 from . import layouts
@@ -15,8 +15,8 @@ from . import layouts
 def test_ade20k_pairs_ids_and_preset_classes(tmp_path):
     src = open_dataset("ade20k", layouts.ade20k(tmp_path, 3))
     assert len(src.samples) == 3 and not src.unmatched
-    assert src.class_names == PRESETS["ade20k"].class_names and len(src.class_names) == 151
-    assert src.palette == PRESETS["ade20k"].palette and src.frame == (256, 256) and src.default_augment == "public"
+    assert src.class_names == DATASET_PRESETS["ade20k"].class_names and len(src.class_names) == 151
+    assert src.palette == DATASET_PRESETS["ade20k"].palette and src.frame == (256, 256) and src.default_augment == "public"
     image, labels = read_pair(src.samples[2], src.coding)
     raw = np.asarray(Image.open(src.samples[2].label))
     assert image.shape == (48, 64, 3) and np.array_equal(labels, raw)  # ids are class indices, 0 = unknown

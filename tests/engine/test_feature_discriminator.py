@@ -15,7 +15,7 @@ from engine.fast import inference
 from engine.layers import folded_state_dict
 from engine.model_folder import save_model_folder
 from engine.oasis_generator import OasisGenerator
-from engine.training.presets import PRESETS
+from engine.training.presets import ARCH_PRESETS
 
 N = 5
 
@@ -63,7 +63,7 @@ def test_conditioning_standardises_the_features():
 
 
 def _save(tmp_path, disc):
-    g = PRESETS["tiny"].generator(N)
+    g = ARCH_PRESETS["tiny"].generator(N)
     gen = OasisGenerator(g, trainable=True)
     cfg = ModelConfig(generator=g, discriminator=disc.cfg, height=64, width=64, class_names=tuple("abcde"),
                       palette=tuple((i, i, i) for i in range(N)))

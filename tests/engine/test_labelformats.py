@@ -22,7 +22,7 @@ from engine.labelformats import (
     write_labelme,
 )
 from engine.ora import OraLayer, read_ora, rgb_layer, write_ora
-from engine.presets import PRESETS, default_palette
+from engine.presets import DATASET_PRESETS, default_palette
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -67,7 +67,7 @@ def test_cvat_round_trip(tmp_path, nl):
 @pytest.mark.parametrize("preset", ["ade20k", "coco"])
 def test_preset_palette_colour_coded_round_trip(preset):
     # ade20k repeats one colour (road / skyscraper): decoding takes the first class, so use distinct ones
-    p = PRESETS[preset]
+    p = DATASET_PRESETS[preset]
     first = {}
     for i, c in enumerate(p.palette):
         first.setdefault(tuple(c), i)

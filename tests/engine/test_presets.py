@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine.presets import PRESETS, DatasetPreset, default_palette, get_preset
+from engine.presets import DATASET_PRESETS, DatasetPreset, default_palette, get_preset
 
 EXPECTED_SHAPES = {  # name: (semantic_nc, crop_size, aspect_ratio, height, width)
     "ade20k": (151, 256, 1.0, 256, 256),
@@ -13,7 +13,7 @@ EXPECTED_SHAPES = {  # name: (semantic_nc, crop_size, aspect_ratio, height, widt
 @pytest.mark.parametrize("name", sorted(EXPECTED_SHAPES))
 def test_preset_sizes_and_tables(name):
     preset = get_preset(name)
-    assert preset is PRESETS[name] and preset.name == name
+    assert preset is DATASET_PRESETS[name] and preset.name == name
     nc, crop, aspect, height, width = EXPECTED_SHAPES[name]
     assert (preset.semantic_nc, preset.crop_size, preset.aspect_ratio) == (nc, crop, aspect)
     assert (preset.height, preset.width) == (height, width)
@@ -30,7 +30,7 @@ def test_custom_dataset_has_no_preset():
 
 
 def test_ade20k_spot_checks():
-    ade = PRESETS["ade20k"]
+    ade = DATASET_PRESETS["ade20k"]
     assert ade.class_names[:4] == ("unknown", "wall", "building", "sky")
     assert ade.class_names[150] == "flag"
     assert ade.class_names[13] == "person" and ade.palette[13] == (150, 5, 61)
@@ -42,7 +42,7 @@ def test_ade20k_spot_checks():
 
 
 def test_cityscapes_spot_checks():
-    city = PRESETS["cityscapes"]
+    city = DATASET_PRESETS["cityscapes"]
     assert city.class_names[0] == "unlabeled"
     assert city.class_names[7] == "road" and city.palette[7] == (128, 64, 128)
     assert city.class_names[26] == "car" and city.palette[26] == (0, 0, 142)
@@ -51,7 +51,7 @@ def test_cityscapes_spot_checks():
 
 
 def test_coco_spot_checks():
-    coco = PRESETS["coco"]
+    coco = DATASET_PRESETS["coco"]
     assert coco.class_names[0] == "unknown"
     assert coco.class_names[1] == "person"
     # unused thing ids keep their slots: PNG value 11 is "street sign", 90 "hair brush"
@@ -63,7 +63,7 @@ def test_coco_spot_checks():
 
 
 def test_coco_png_mapping_shifts_by_one_and_maps_255_to_unknown():
-    coco = PRESETS["coco"]
+    coco = DATASET_PRESETS["coco"]
     values = np.array([[0, 1, 181], [255, 90, 0]], dtype=np.uint8)
     classes = coco.png_value_to_class(values)
     assert classes.dtype == np.uint8 and classes.shape == values.shape
@@ -73,7 +73,7 @@ def test_coco_png_mapping_shifts_by_one_and_maps_255_to_unknown():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SHAPES))
 def test_png_mapping_round_trip_over_every_class(name):
-    preset = PRESETS[name]
+    preset = DATASET_PRESETS[name]
     classes = np.arange(preset.semantic_nc, dtype=np.int32)
     png = preset.class_to_png_value(classes)
     assert len(np.unique(png)) == preset.semantic_nc
@@ -85,11 +85,11 @@ def test_png_mapping_round_trip_over_every_class(name):
 @pytest.mark.parametrize("name,bad", [("coco", 200), ("ade20k", 151), ("cityscapes", 35)])
 def test_png_values_outside_the_dataset_are_rejected(name, bad):
     with pytest.raises(ValueError, match=name):
-        PRESETS[name].png_value_to_class(np.array([0, bad]))
+        DATASET_PRESETS[name].png_value_to_class(np.array([0, bad]))
 
 
 def test_bad_class_indices_and_dtypes_are_rejected():
-    coco = PRESETS["coco"]
+    coco = DATASET_PRESETS["coco"]
     with pytest.raises(ValueError, match="class indices"):
         coco.class_to_png_value(np.array([183]))
     with pytest.raises(ValueError, match="class indices"):
@@ -100,8 +100,8 @@ def test_bad_class_indices_and_dtypes_are_rejected():
 
 def test_presets_are_immutable():
     with pytest.raises(AttributeError):
-        PRESETS["ade20k"].semantic_nc = 3  # type: ignore[misc]
-    assert isinstance(PRESETS["ade20k"], DatasetPreset)
+        DATASET_PRESETS["ade20k"].semantic_nc = 3  # type: ignore[misc]
+    assert isinstance(DATASET_PRESETS["ade20k"], DatasetPreset)
 
 
 def test_default_palette_is_deterministic_and_distinct():

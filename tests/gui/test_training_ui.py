@@ -48,13 +48,13 @@ def _fill_dialog(dlg, run_dir):
 
 
 def test_dialog_opens_with_the_engine_preset_values(window):
-    from engine.oneshot.config import PRESETS
+    from engine.oneshot.config import ONESHOT_PRESETS
 
     dlg = window.training.show_dialog()
     for name in ("cpu", "faithful", "cpu"):  # the initial preset too, not only after a change
         dlg.preset.setCurrentText(name)
         assert (dlg.iterations.value(), dlg.max_size.value(), dlg.preview_every.value()) == \
-            (PRESETS[name]["iterations"], PRESETS[name]["max_size"], PRESETS[name]["preview_every"])
+            (ONESHOT_PRESETS[name]["iterations"], ONESHOT_PRESETS[name]["max_size"], ONESHOT_PRESETS[name]["preview_every"])
     dlg.reject()
 
 

@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from engine.cli import main
+from engine.regularizers import RegularizerSettings
 from engine.training.checkpoint import CHECKPOINT_FILE, read_checkpoint
 from engine.training.cli import read_classes
 from engine.training.data import load_pairs
-from engine.training.presets import PRESETS
+from engine.training.presets import ARCH_PRESETS
 from engine.training.settings import TrainSettings
 from engine.training.trainer import OasisTrainer, RunSpec
 
@@ -22,8 +23,8 @@ OPTIONS = {"adaptivemix": (dict(adaptivemix=1.0), ["d_adaptivemix"]),
 def _trainer(data, run_dir, iterations, **options):
     names, palette = read_classes(data / "classes.json")
     settings = TrainSettings(iterations=iterations, batch_size=2, checkpoint_every=2, sample_every=0, bn_batches=2,
-                             snapshot_every=0, **options)
-    spec = RunSpec("tiny", PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
+                             snapshot_every=0, regularizers=RegularizerSettings(**options))
+    spec = RunSpec("tiny", ARCH_PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
     return OasisTrainer(run_dir, spec, load_pairs(data / "photos", data / "labels", len(names)))
 
 
@@ -72,7 +73,8 @@ def test_cli_flags_reach_the_run_settings(synthetic_data, tmp_path):
             "--sample-every", "0", "--adaptivemix", "0.5", "--mixdl", "--asa", "0.5", "--no-diffaug"]
     assert main(args) == 0
     settings = json.loads((run / "run.json").read_text())["settings"]
-    assert settings["adaptivemix"] == 0.5 and settings["mixdl"] and settings["asa"] == 0.5
-    assert settings["asa_ramp_iters"] == 2 and settings["augment"]["translation"] == 0.0
+    regs = settings["regularizers"]
+    assert regs["adaptivemix"] == 0.5 and regs["mixdl"] and regs["asa"] == 0.5
+    assert regs["asa_ramp_iters"] == 2 and settings["augment"]["translation"] == 0.0
     state = json.loads((run / "state.json").read_text())
     assert {"d_adaptivemix", "d_mixdl", "g_mixdl", "d_asa"} <= set(state["last_losses"])

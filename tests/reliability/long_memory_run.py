@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     from engine.training.cli import read_classes
     from engine.training.data import load_pairs
-    from engine.training.presets import PRESETS
+    from engine.training.presets import ARCH_PRESETS
     from engine.training.settings import TrainSettings
     from engine.training.trainer import OasisTrainer, RunSpec
 
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
         names, palette = read_classes(data / "classes.json")
         settings = TrainSettings(iterations=args.iterations, batch_size=2, checkpoint_every=args.checkpoint_every,
                                  sample_every=args.checkpoint_every, bn_batches=4, snapshot_every=0)
-        spec = RunSpec("tiny", PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
+        spec = RunSpec("tiny", ARCH_PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
         trainer = OasisTrainer(Path(tmp) / "run", spec, load_pairs(data / "photos", data / "labels", len(names)))
         iters, rss = [0], [rss_mib()]
         t0 = time.monotonic()

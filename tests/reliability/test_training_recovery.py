@@ -161,14 +161,14 @@ def test_cancel_takes_effect_within_2_seconds(data, tmp_path):
     from engine.oneshot.trainer import train as train_oneshot
     from engine.training.cli import read_classes
     from engine.training.data import load_pairs
-    from engine.training.presets import PRESETS
+    from engine.training.presets import ARCH_PRESETS
     from engine.training.settings import TrainSettings
     from engine.training.trainer import OasisTrainer, RunSpec
     from tests.oneshot.oneshot_testdata import tiny_config
 
     torch.set_num_threads(1)
     names, palette = read_classes(data / "classes.json")
-    spec = RunSpec("tiny", PRESETS["tiny"], names, palette, 0,
+    spec = RunSpec("tiny", ARCH_PRESETS["tiny"], names, palette, 0,
                    TrainSettings(iterations=100_000, batch_size=1, checkpoint_every=1000, sample_every=0,
                                  bn_batches=2, snapshot_every=0), {"name": "synthetic"})
     trainer = OasisTrainer(tmp_path / "oasis", spec, load_pairs(data / "photos", data / "labels", len(names)))

@@ -18,7 +18,7 @@ def free_port() -> int:
 
 def make_trainer(run_dir, data_root, batch, dist, iterations=10, checkpoint_every=100):
     from engine.datasets.readers import read_folder
-    from engine.training.presets import PRESETS
+    from engine.training.presets import ARCH_PRESETS
     from engine.training.settings import TrainSettings
     from engine.training.trainer import OasisTrainer, RunSpec
 
@@ -26,7 +26,7 @@ def make_trainer(run_dir, data_root, batch, dist, iterations=10, checkpoint_ever
     settings = TrainSettings(iterations=iterations, batch_size=batch, bn_batches=1, checkpoint_every=checkpoint_every,
                              sample_every=0, snapshot_every=0, seed=3, copy_paste_prob=0.5, per_class_noise_prob=0.5,
                              precision="fp32")  # the 1e-5 equivalence is an fp32 statement (auto: bf16 on AMX)
-    spec = RunSpec("tiny", PRESETS["tiny"], source.class_names, source.palette, 0, settings, {"name": "test"})
+    spec = RunSpec("tiny", ARCH_PRESETS["tiny"], source.class_names, source.palette, 0, settings, {"name": "test"})
     return OasisTrainer(Path(run_dir), spec, source, workers=0, dist=dist)
 
 

@@ -9,7 +9,7 @@ from engine.cli import main
 from engine.training.checkpoint import CHECKPOINT_FILE, read_checkpoint
 from engine.training.cli import read_classes
 from engine.training.data import load_pairs
-from engine.training.presets import PRESETS
+from engine.training.presets import ARCH_PRESETS
 from engine.training.settings import TrainSettings
 from engine.training.trainer import OasisTrainer, RunSpec
 
@@ -18,7 +18,7 @@ def _spec(data, iterations):
     names, palette = read_classes(data / "classes.json")
     settings = TrainSettings(iterations=iterations, batch_size=2, checkpoint_every=2, sample_every=0, bn_batches=2,
                              snapshot_every=0)
-    return RunSpec("tiny", PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
+    return RunSpec("tiny", ARCH_PRESETS["tiny"], names, palette, 0, settings, {"name": "synthetic"})
 
 
 def _trainer(data, run_dir, iterations):
