@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import torch
 import torch.distributed as td
@@ -44,7 +45,9 @@ class Distributed:
         if cuda:
             torch.cuda.set_device(dev)
         if not td.is_initialized():
-            td.init_process_group(backend)
+            # rank 0 checks every file of the dataset before training while the others wait in a
+            # broadcast: NCCL's default 10-minute timeout is too short for a first check of COCO-Stuff
+            td.init_process_group(backend, timeout=timedelta(hours=2))
         return Distributed(td.get_rank(), td.get_world_size(), local, backend, dev)
 
     @property

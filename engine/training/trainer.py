@@ -232,13 +232,20 @@ class OasisTrainer:
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """This process's share of the global batch of the current iteration (uint8 images, labels)."""
         if self._batches is None or self._batches_at != self.iteration:
-            s = self.spec.settings
-            sampler = GlobalBatchSampler(len(self.pairs), s.batch_size, self.dist.rank, self.dist.world, s.seed,
-                                         self.iteration, max(s.iterations, self.iteration + 1))
-            self._batches = iter(batch_loader(self.dataset, sampler, self.workers, self.device.type == "cuda"))
-        images, labels = next(self._batches)
+            self._batches = self._batch_stream()
+        try:
+            images, labels = next(self._batches)
+        except StopIteration:  # stepped past the run's planned iterations (a caller's own loop)
+            self._batches = self._batch_stream()
+            images, labels = next(self._batches)
         self._batches_at = self.iteration + 1
         return images.to(self.device, non_blocking=True), labels.to(self.device, non_blocking=True)
+
+    def _batch_stream(self):
+        s = self.spec.settings
+        sampler = GlobalBatchSampler(len(self.pairs), s.batch_size, self.dist.rank, self.dist.world, s.seed,
+                                     self.iteration, max(s.iterations, self.iteration + 1))
+        return iter(batch_loader(self.dataset, sampler, self.workers, self.device.type == "cuda"))
 
     def _draw_augment(self, b: int, h: int, w: int):
         return self.dist.share_params(draw_params(b * self.dist.world, h, w, self.spec.settings.augment, self.gen),

@@ -41,3 +41,13 @@ def test_cityscapes_public_augmentation_at_the_given_size(tmp_path):
     assert main(["export-oasis", "--run", str(run), "--out", str(tmp_path / "model")]) == 0
     cfg = load_model_folder(tmp_path / "model")[0]
     assert (cfg.height, cfg.width) == (64, 128) and len(cfg.class_names) == 35 and cfg.dataset == "cityscapes"
+
+
+def test_steps_past_the_planned_iterations_keep_drawing(tmp_path):
+    from engine.training.distributed import Distributed
+    from tests.training.ddp_worker import make_trainer
+
+    trainer = make_trainer(tmp_path / "run", layouts.folder(tmp_path / "data", 2), 2, Distributed(), iterations=1)
+    for _ in range(3):
+        trainer.step()
+    assert trainer.iteration == 3

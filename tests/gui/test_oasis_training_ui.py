@@ -83,7 +83,7 @@ def test_dataset_problems_end_in_the_report(window, qtbot, tmp_path, monkeypatch
     monkeypatch.setattr(dialogs, "show_error", lambda *a, **k: shown.append(a))
     data = layouts.folder(tmp_path / "data", 2)
     (data / "labels" / "p1.png").write_bytes(b"broken")
-    with qtbot.waitSignal(window.training.controller.finished, timeout=30_000) as done:
+    with qtbot.waitSignal(window.training.controller.finished, timeout=90_000) as done:  # loaded machines
         _dialog(window, data, tmp_path / "run", "", 5).accept()
     outcome = done.args[0]
     assert "dataset problem" in outcome.error and "p1.png" in outcome.error
