@@ -89,6 +89,8 @@ class Autosaver(QObject):
             self._show_failure(message)
             return False
         self._dirty = False
+        if self.last_error and self.window.statusBar().currentMessage() == self.last_error:
+            self.window.statusBar().clearMessage()  # take back its own failure message, not a newer one
         self._show_failure(None)
         self.saves += 1
         return True

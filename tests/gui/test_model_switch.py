@@ -90,6 +90,33 @@ def test_a_failed_autosave_stays_visible_until_autosave_works_again(win, tmp_pat
     assert not saver.warning.isVisible() and saver.last_error is None
 
 
+def test_a_working_autosave_takes_back_the_failure_message(win, tmp_path, qtbot, monkeypatch):  # noqa: F811
+    """Seen in the Xvfb walkthrough: the transient "Autosave failed" message stayed for its 8 s after
+    autosave had worked again, contradicting the cleared warning."""
+    from editor.autosave import Autosaver
+    from editor.document import project_file
+
+    saver = Autosaver(win, interval_ms=60_000, path=tmp_path / "recovery.oasisproj")
+    saver.timer.stop()
+    real_write = project_file.atomic_write_bytes
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(project_file, "atomic_write_bytes", full)
+    paint(win)
+    assert not saver.autosave()
+    assert win.statusBar().currentMessage().startswith("Autosave failed")
+    monkeypatch.setattr(project_file, "atomic_write_bytes", real_write)
+    paint(win, value=6)
+    assert saver.autosave()
+    assert "Autosave failed" not in win.statusBar().currentMessage()
+    win.statusBar().showMessage("Saved somewhere", 8000)  # a message of someone else's stays
+    paint(win, value=7)
+    assert saver.autosave()
+    assert win.statusBar().currentMessage() == "Saved somewhere"
+
+
 def test_the_same_model_again_keeps_variations(win, qtbot):  # noqa: F811
     with qtbot.waitSignal(win.generation.variationsReady, timeout=60_000):
         win.generation.make_variations(2)
