@@ -8,6 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
+from tests.conftest import release_window  # noqa: E402
+
 QCoreApplication.setOrganizationName("OASIS Studio tests")  # keep QSettings away from the user's
 QCoreApplication.setApplicationName("OASIS Studio tests")
 
@@ -35,6 +37,8 @@ def make_window(qtbot):
     yield make
     for win in made:
         win.engine.shutdown()
+        release_window(win)
+    made.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import release_window
 from tests.datasets import layouts
 
 FAST = ("--threads", "1", "--bn-batches", "1", "--checkpoint-every", "3", "--sample-every", "3")
@@ -23,6 +24,7 @@ def window(qtbot):
     yield win
     win.training.controller.cancel()
     engine.shutdown(timeout=5)
+    release_window(win)
 
 
 def _dialog(window, data, run, model, iterations):

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import release_window
+
 BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx"
 ITERATIONS = 12
 TINY_NETWORKS = {"ch_g": 4, "ch_d": 4, "bernoulli_warmup_iters": 2}  # as tests/oneshot: steps take milliseconds
@@ -32,6 +34,7 @@ def window(qtbot):
     yield win
     win.training.controller.cancel()
     engine.shutdown(timeout=5)
+    release_window(win)
 
 
 def _fill_dialog(dlg, run_dir):

@@ -7,6 +7,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
+from tests.conftest import release_window  # noqa: E402
+
 QCoreApplication.setOrganizationName("OASIS Studio tests")
 QCoreApplication.setApplicationName("OASIS Studio tests")
 
@@ -35,3 +37,4 @@ def window(qtbot, tiny_model_dir, recovery_dir):
         win.load_model(tiny_model_dir)
     yield win
     engine.shutdown()
+    release_window(win)
