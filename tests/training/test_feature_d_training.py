@@ -59,8 +59,10 @@ def _as_version_1(run):
     """run.json as the trainer before D kinds and --precision wrote it."""
     spec = json.loads((run / RUN_FILE).read_text())
     del spec["trainer_version"], spec["arch"]["d_kind"], spec["arch"]["d_decoder_widths"]
-    del spec["settings"]["precision"]
-    spec["settings"]["bf16"] = False
+    settings = spec["settings"]
+    del settings["precision"], settings["version"]  # that trainer wrote no settings version either
+    settings.update(settings.pop("regularizers"))  # and kept the regulariser keys flat
+    settings["bf16"] = False
     (run / RUN_FILE).write_text(json.dumps(spec))
 
 
