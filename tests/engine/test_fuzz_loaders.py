@@ -2,7 +2,8 @@
 
 Each case starts from a valid file, then truncates it or overwrites random bytes (hypothesis picks
 where), and checks the loader never raises anything but InputError (so the CLI exits 2 with one line
-and the editor shows a dialog instead of a traceback).
+and the editor shows a dialog instead of a traceback). What loads has the loader's shape and type, and a
+file the damage left unchanged loads to exactly what was written.
 """
 
 import io
@@ -72,9 +73,61 @@ def test_picture_and_array_loaders(seeds, tmp_path, name, d):
     if name == "mask.png":
         shutil.copy(src / "labelmap.txt", tmp_path / "labelmap.txt")
     try:
-        loaders[name](target)
+        value = loaders[name](target)
     except InputError as e:
         assert str(target) in str(e) or name in str(e)
+        return
+    _check_loaded(name, value)
+    if target.read_bytes() == (src / name).read_bytes():
+        _assert_same(value, loaders[name](src / name))
+
+
+def _check_loaded(name, value):
+    """What a loader that did not refuse returns, whatever the bytes were."""
+    if name == "labels.png":
+        assert value.ndim == 2 and value.dtype.kind in "iu" and value.min() >= 0
+    elif name == "photo.jpg":
+        assert value.ndim == 3 and value.shape[2] == 3 and value.dtype == np.uint8
+    elif name == "noise.npy":
+        assert isinstance(value, np.ndarray)
+    elif name == "mask.png":
+        assert isinstance(value, LabelFile) and value.labels.ndim == 2
+        assert value.labels.min() >= 0 and value.labels.max() < len(value.class_names)
+    else:
+        assert all(isinstance(layer, OraLayer) and layer.rgba.ndim == 3 and layer.rgba.shape[2] == 4
+                   and layer.rgba.dtype == np.uint8 for layer in value)
+
+
+def _assert_same(a, b):
+    if isinstance(a, LabelFile):
+        np.testing.assert_array_equal(a.labels, b.labels)
+        assert list(a.class_names) == list(b.class_names)
+    elif isinstance(a, list):
+        assert [x.name for x in a] == [x.name for x in b]
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x.rgba, y.rgba)
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+def test_undamaged_files_load_to_what_was_written(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, (32, 32))
+    photo = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    noise = rng.standard_normal((4, 8, 8)).astype(np.float32)
+    rgba = rng.integers(0, 255, (8, 8, 4), dtype=np.uint8)
+    loaders = _seed_files(tmp_path)
+    np.testing.assert_array_equal(loaders["labels.png"](tmp_path / "labels.png"), labels)
+    loaded = loaders["photo.jpg"](tmp_path / "photo.jpg")
+    assert loaded.shape == photo.shape and loaded.dtype == np.uint8  # JPEG: lossy, only close
+    assert np.abs(loaded.astype(int) - photo).mean() < 60
+    np.testing.assert_array_equal(loaders["noise.npy"](tmp_path / "noise.npy"), noise)
+    mask = loaders["mask.png"](tmp_path / "mask.png")
+    np.testing.assert_array_equal(mask.labels, labels)
+    assert list(mask.class_names) == list("abcde")
+    (layer,) = loaders["x.ora"](tmp_path / "x.ora")
+    assert layer.name == "a"
+    np.testing.assert_array_equal(layer.rgba, rgba)
 
 
 @FUZZ
@@ -102,10 +155,15 @@ def test_model_folder_loader(tiny_model_dir, tmp_path, d):
         p = folder / name
         p.write_bytes(damage(p.read_bytes(), *d))
         try:
-            load_model_folder(folder)
+            cfg, gen, _ = load_model_folder(folder)
         except InputError:
             pass
+        else:  # what loads is a whole model: its generator has the configured shape
+            assert sum(t.numel() for t in gen.state_dict().values()) > 0
+            assert cfg.num_classes == len(cfg.class_names) == len(cfg.palette)
         shutil.copy(tiny_model_dir / name, p)
+    cfg, gen, disc = load_model_folder(folder)  # restored: loads again, with both networks
+    assert disc is not None and cfg == load_model_folder(tiny_model_dir)[0]
 
 
 @settings(max_examples=60, deadline=None)
