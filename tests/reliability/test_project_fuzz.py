@@ -1,5 +1,5 @@
-"""Damaged or hand-edited project files load or are refused with InputError, never anything else;
-and the editor's Open project shows one dialog and leaves the open document untouched."""
+"""Damaged or hand-edited project files load or are refused with InputError, never anything else; what
+loads is a consistent document (and the unchanged file is the saved document); and the editor's Open project shows one dialog and leaves the open document untouched."""
 
 from __future__ import annotations
 
@@ -21,14 +21,14 @@ REF = ModelReference(folder="/nowhere", class_names=("unknown", "a", "b"), palet
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def _good() -> bytes:
+def _good() -> tuple[LabelDocument, bytes]:
     doc = LabelDocument.new(REF, seed=5)
     doc.labels[3:9, 4:20] = 2
     doc.image = np.zeros((32, 32, 3), np.uint8)
-    return project_bytes(doc)
+    return doc, project_bytes(doc)
 
 
-GOOD = _good()
+GOOD_DOC, GOOD = _good()
 
 
 def _members(data: bytes) -> dict:
@@ -48,10 +48,35 @@ def _load(tmp_path, data: bytes):
     p = tmp_path / "p.oasisproj"
     p.write_bytes(data)
     try:
-        return load_project(p)
+        doc = load_project(p)
     except InputError as e:
         assert str(p) in str(e) and "\n" not in str(e)
         return None
+    _assert_consistent(doc)
+    if data == GOOD:
+        _assert_same_document(doc, GOOD_DOC)
+    return doc
+
+
+def _assert_consistent(doc):
+    """A document the editor can edit and generate from: every array matches the model's size."""
+    h, w = doc.labels.shape
+    assert doc.labels.dtype == np.uint8 and doc.labels.max() < doc.model.num_classes
+    assert doc.noise.shape == (doc.model.z_dim, h, w) and doc.noise.dtype == np.float32
+    assert np.isfinite(doc.noise).all()
+    assert doc.locked.shape == (h, w) and doc.locked.dtype == bool
+    assert doc.image is None or (doc.image.shape == (h, w, 3) and doc.image.dtype == np.uint8)
+    assert isinstance(doc.seed, int)
+
+
+def _assert_same_document(a, b):
+    for k in ("labels", "noise", "locked", "image"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
+    assert a.seed == b.seed and a.model.class_names == b.model.class_names
+
+
+def test_the_saved_project_loads_as_it_was_saved(tmp_path):
+    _assert_same_document(_load(tmp_path, GOOD), GOOD_DOC)
 
 
 @FUZZ
