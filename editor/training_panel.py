@@ -123,7 +123,8 @@ class TrainingController(QObject):
 class LossPlot(QWidget):
     """Loss curves as QPainter polylines, each scaled to the common min..max of everything shown."""
 
-    COLOURS: ClassVar[dict[str, str]] = {"d_real": "#2e86de", "d_fake": "#10ac84", "g_adv": "#ee5253", "g_div": "#ff9f43"}
+    COLOURS: ClassVar[dict[str, str]] = {"d_real": "#2e86de", "d_fake": "#10ac84", "g_adv": "#ee5253",
+                                         "g_div": "#ff9f43"}
     MAX_POINTS = 400
 
     def __init__(self, parent=None):

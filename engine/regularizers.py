@@ -168,6 +168,12 @@ class FeatureTap:
         else:
             module.register_forward_pre_hook(lambda m, args: setattr(self, "value", args[0]))
 
+    def read(self) -> torch.Tensor:
+        """The tensor of the module's last call (its network must have run since the tap was made)."""
+        if self.value is None:
+            raise RuntimeError("the feature tap was read before its module ran")
+        return self.value
+
 
 class RegularizerState(torch.nn.Module):
     """What the regularisers carry from one iteration to the next, saved in the checkpoint so a resumed

@@ -67,7 +67,8 @@ def release_window(win) -> None:
 
 _QT_MODULES: dict = {}
 # PySide6 itself or an editor module with widgets (editor.document is Qt-free), imported anywhere in the file
-_QT_IMPORT = re.compile(r"^\s*(from|import)\s+(PySide6|editor(?!\.document)(\.\w+)*\s+import|editor\.(?!document)\w+)", re.M)
+_QT_IMPORT = re.compile(r"^\s*(from|import)\s+(PySide6|editor(?!\.document)(\.\w+)*\s+import|editor\.(?!document)\w+)",
+                        re.M)
 
 
 def _uses_qt(item) -> bool:

@@ -84,11 +84,11 @@ def refine_with_watershed(photo_rgb: np.ndarray, painted: np.ndarray, band: int)
     padded_photo = cv2.copyMakeBorder(smoothed, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
     padded_markers = cv2.copyMakeBorder(markers, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     cv2.watershed(cv2.cvtColor(padded_photo, cv2.COLOR_RGB2BGR), padded_markers)
-    markers = padded_markers[1:-1, 1:-1]
-    labels = markers - 1
+    basins = padded_markers[1:-1, 1:-1]
+    labels = basins - 1
     # 1-px watershed lines between basins, and the rare pixel no basin reached (left 0 by OpenCV, seen
     # at high resolution where a tiny shape's seed erodes away): both keep their painted class.
-    kept = (markers == -1) | (markers == 0)
+    kept = (basins == -1) | (basins == 0)
     labels[kept] = painted[kept]
     labels[(labels == UNPAINTED) | (painted == UNPAINTED)] = 0
     return labels.astype(np.uint8)
@@ -99,9 +99,9 @@ def apply_recolor_rules(photo_rgb: np.ndarray, labels: np.ndarray, rules: list[d
     hsv = cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2HSV)
     labels = labels.copy()
     for rule in rules:
-        in_range = cv2.inRange(hsv, np.array(rule["hsv_min"], np.uint8), np.array(rule["hsv_max"], np.uint8))
+        matched = cv2.inRange(hsv, np.array(rule["hsv_min"], np.uint8), np.array(rule["hsv_max"], np.uint8))
         # Median filtering drops isolated pixels that only happen to match the colour range.
-        in_range = cv2.medianBlur(in_range, median_size).astype(bool)
+        in_range = cv2.medianBlur(matched, median_size).astype(bool)
         if rule.get("outside_range", False):  # e.g. leaves (anything not sky-blue) inside a sky area
             in_range = ~in_range
         selected = in_range & (labels == class_index[rule["from"]])

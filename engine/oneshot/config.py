@@ -5,7 +5,6 @@ g = smallest number of generator blocks for which both rounded sides / 2^(g-1) l
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import DISCRIMINATOR_KINDS, UPSAMPLE_MODES
 from ..arguments import ArgumentParser
+from ..config import DISCRIMINATOR_KINDS, UPSAMPLE_MODES
 from ..errors import InputError
 from ..precision import TRAINING_PRECISIONS
 
@@ -33,7 +33,8 @@ def read_classes(path: Path) -> tuple[tuple, tuple]:
 def _data_paths(args) -> tuple[Path, Path, Path | None]:
     labels = args.labels or (args.data / "labels" if (args.data / "labels").is_dir() else REPO_LANDSCAPES / "labels")
     classes = args.classes or labels.parent / "classes.json"
-    manifest = args.manifest or (labels.parent / "manifest.json" if (labels.parent / "manifest.json").is_file() else None)
+    beside = labels.parent / "manifest.json"
+    manifest = args.manifest or (beside if beside.is_file() else None)
     return labels, classes, manifest
 
 
@@ -334,7 +335,8 @@ def register(sub) -> None:
     s.add_argument("--no-diffaug", action="store_true", help="no differentiable augmentation in front of D")
     s.add_argument("--adaptivemix", type=float, metavar="W", help="AdaptiveMix loss weight on D (default off)")
     s.add_argument("--mixdl", action="store_true", help="MixDL distance learning (lambda_G 1000, lambda_D 1)")
-    s.add_argument("--asa", type=float, metavar="LAMBDA", help="ASA feature augmentation, lambda ramped up over the run")
+    s.add_argument("--asa", type=float, metavar="LAMBDA",
+                   help="ASA feature augmentation, lambda ramped up over the run")
     s.add_argument("--checkpoint-every", type=int)
     s.add_argument("--sample-every", type=int)
     s.add_argument("--snapshot-every", type=int, help="keep a copy of the checkpoint every N iterations (1000;"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from ..config import ModelConfig
+from ..config import DiscriminatorConfig, ModelConfig
 from ..discriminators import build_discriminator
 from ..layers import folded_state_dict
 from ..model_folder import save_model_folder
@@ -39,7 +39,9 @@ def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_prov
         **(extra_provenance or {}),
     }
     frame = frame_of(spec)
-    cfg = ModelConfig(generator=ema.cfg, discriminator=disc.cfg, height=frame[0], width=frame[1],
+    disc_cfg = disc.cfg
+    assert isinstance(disc_cfg, DiscriminatorConfig)  # both kinds of D keep the config they were built from
+    cfg = ModelConfig(generator=ema.cfg, discriminator=disc_cfg, height=frame[0], width=frame[1],
                       class_names=tuple(spec.class_names), palette=tuple(tuple(c) for c in spec.palette),
                       unknown_index=spec.unknown_index, dataset=spec.data.get("name", "custom"),
                       provenance=provenance)

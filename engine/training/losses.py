@@ -52,7 +52,8 @@ def labelmix_mask(labels: torch.Tensor, num_classes: int, gen: torch.Generator, 
     return torch.gather(coins, 1, labels.reshape(labels.shape[0], -1)).reshape(labels.shape).unsqueeze(1)
 
 
-def labelmix_loss(mask: torch.Tensor, d_mixed: torch.Tensor, d_fake: torch.Tensor, d_real: torch.Tensor) -> torch.Tensor:
+def labelmix_loss(mask: torch.Tensor, d_mixed: torch.Tensor, d_fake: torch.Tensor,
+                  d_real: torch.Tensor) -> torch.Tensor:
     """MSE between D's logits on the mixed image and the same mix of its logits on real and fake."""
     target = mask * d_real.float() + (1 - mask) * d_fake.float()
     return F.mse_loss(d_mixed.float(), target)

@@ -264,23 +264,23 @@ def main(argv=None) -> int:
                "flat_class_colours": fid_between(real["flat_a"], real["real_b"])})
         return 0
     model = load_model(a.model)
-    pairs = {split: split_pairs(a.data, split, model.config.class_names, a.labels, a.manifest)
-             for split in ("heldout", "train")}
+    by_split = {split: split_pairs(a.data, split, model.config.class_names, a.labels, a.manifest)
+                for split in ("heldout", "train")}
     result = {"model": str(a.model), "iterations": model.config.provenance.get("iterations")}
     if "grid" in sections:
         result["painted"] = painted_grid(model, a.painted, a.images / f"{a.prefix}painted.png")
     if "segmentation" in sections:
         for split in ("heldout", "train"):
-            result[f"segmentation_{split}"] = segmentation_eval(model, pairs[split],
+            result[f"segmentation_{split}"] = segmentation_eval(model, by_split[split],
                                                                 a.images / f"{a.prefix}segment_{split}.png")
     if "evidence" in sections:
         settings = EvidenceSettings(samples=a.samples, kid_subset=a.kid_subset, diversity_layouts=a.diversity_layouts)
-        result["evidence"] = evaluate_evidence(model, pairs["heldout"], pairs["train"], settings,
+        result["evidence"] = evaluate_evidence(model, by_split["heldout"], by_split["train"], settings,
                                                cache=a.evidence_cache, pictures=a.images)
     if "timing" in sections:
         result["generate_seconds"] = generation_timing(model)
     if "fid" in sections:
-        result["fid"] = fid_eval(model, pairs["train"], a.fid_samples, a.fid_cache, a.fid_generated)
+        result["fid"] = fid_eval(model, by_split["train"], a.fid_samples, a.fid_cache, a.fid_generated)
     text = json.dumps(result, indent=1)
     if a.json:
         a.json.write_text(text)

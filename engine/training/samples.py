@@ -46,7 +46,8 @@ def write_sample_grid(trainer, out: Path) -> None:
     palette = np.array(trainer.spec.palette, dtype=np.uint8)
     rows = []
     for i in range(min(MAX_VIEWS, len(trainer.pairs))):
-        im, lab = frame_view(*trainer.pairs.read(i), size)
+        image, labels = trainer.pairs.read(i)
+        im, lab = frame_view(image, labels, size)
         fakes = [render(trainer.EMA, trainer.gcfg, lab, seed) for seed in (1, 2)]
         rows.append(np.concatenate([im, palette[lab], *fakes], axis=1))
     Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -53,7 +53,8 @@ class FileSource:
 
     def __init__(self, source: DatasetSource, cache_bytes: int = 2 << 30):
         self.samples, self.coding = source.samples, source.coding
-        self.cache_bytes, self._cache, self._cached_bytes = cache_bytes, {}, 0
+        self.cache_bytes, self._cached_bytes = cache_bytes, 0
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -21,9 +21,10 @@ from torch import nn
 
 from ..discriminators import build_discriminator, trainable_parameters
 from ..errors import InputError
-from ..precision import training_dtype
+from ..feature_discriminator import FeatureDiscriminator
 from ..fileio import atomic_write_text
 from ..oasis_generator import OasisGenerator, make_condition
+from ..precision import training_dtype
 from ..regularizers import (
     FeatureTap,
     RegularizerState,
@@ -75,9 +76,10 @@ class RunSpec:
     data: dict  # where the pairs came from (paths, split, photo names), for provenance
 
     def to_json(self) -> str:
-        return json.dumps({"trainer_version": TRAINER_VERSION, "preset": self.preset_name, "arch": asdict(self.arch), "class_names": list(self.class_names),
-                           "palette": [list(c) for c in self.palette], "unknown_index": self.unknown_index,
-                           "settings": self.settings.to_dict(), "data": self.data}, indent=1)
+        return json.dumps({"trainer_version": TRAINER_VERSION, "preset": self.preset_name, "arch": asdict(self.arch),
+                           "class_names": list(self.class_names), "palette": [list(c) for c in self.palette],
+                           "unknown_index": self.unknown_index, "settings": self.settings.to_dict(),
+                           "data": self.data}, indent=1)
 
     @staticmethod
     def load(run_dir: Path) -> RunSpec:
@@ -162,11 +164,12 @@ class OasisTrainer:
             m.to(self.device)
         if s.channels_last:
             for m in (self.G, self.D, self.EMA):
-                m.to(memory_format=torch.channels_last)
+                # Module.to takes memory_format (torch's docs); its typed overloads leave it out
+                m.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.dist.synchronise_batchnorm(self.G)  # the training G only: the EMA's are recollected on rank 0
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=s.lr_g, betas=(s.beta1, s.beta2))
         self.opt_d = torch.optim.Adam(self.d_params, lr=s.lr_d, betas=(s.beta1, s.beta2))
-        if hasattr(self.D, "fit_conditioning"):  # before DDP's wrap (the same on every rank anyway)
+        if isinstance(self.D, FeatureDiscriminator):  # before DDP's wrap (the same on every rank anyway)
             self._fit_feature_conditioning()
         self.G_step, self.D_step = self.dist.wrap(self.G), self.dist.wrap(self.D)
         self.gen = torch.Generator().manual_seed(s.seed)  # noise, augmentation, LabelMix (of the global batch)
@@ -174,7 +177,8 @@ class OasisTrainer:
         self.crop = crop_settings(spec)
         self.dataset = CropDataset(self.pairs, self.crop, s.seed, spec.unknown_index)
         self._batches, self._batches_at = None, -1
-        self.iteration, self.train_seconds, self.last_losses = 0, 0.0, {}
+        self.iteration, self.train_seconds = 0, 0.0
+        self.last_losses: dict[str, float] = {}
         self._bn_fresh_at = -1  # iteration at which the EMA BN statistics were last recollected
         self.reg, self.opt_p = self._build_regularizers()
 
@@ -182,9 +186,11 @@ class OasisTrainer:
         """The feature D's fixed channel standardisation from real crops, drawn from a stream of their own
         (so the training stream is the same as without). A resumed run restores it from the checkpoint."""
         s = self.spec.settings
-        dataset = CropDataset(self.pairs, crop_settings(self.spec), s.seed, self.spec.unknown_index, stream=CONDITIONING_STREAM)
+        dataset = CropDataset(self.pairs, crop_settings(self.spec), s.seed, self.spec.unknown_index,
+                              stream=CONDITIONING_STREAM)
         keys = GlobalBatchSampler(len(self.pairs), s.batch_size, 0, 1, s.seed + 2, 0, batches)
         images = torch.cat([to_model_range(im) for im, _ in batch_loader(dataset, keys, 0, False)])
+        assert isinstance(self.D, FeatureDiscriminator)  # only that D has a conditioning to fit
         self.D.fit_conditioning(images.to(self.device), seed=s.seed)
 
     def _build_regularizers(self):
@@ -194,12 +200,19 @@ class OasisTrainer:
         regs = s.regularizers
         if not regs.any:
             return None, None
-        self._d_feat = FeatureTap(self.D.layer_up_last)
+        self._d_feat = FeatureTap(self._d_last_layer())
         self._g_feat = FeatureTap(self.G.body[len(self.G.body) // 2], output=True)
         width = self.dcfg.last_width
         reg = RegularizerState(width, MIXDL_PROJECTION if regs.mixdl else 0, width if regs.asa else 0)
-        opt_p = torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2)) if regs.mixdl else None
+        opt_p = (torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
+                 if reg.proj is not None else None)  # a projection head exists when MixDL is on
         return reg, opt_p
+
+    def _d_last_layer(self) -> nn.Conv2d:
+        """D's last 1x1 convolution (both kinds of D have one): its input is the feature the regularisers use."""
+        last = self.D.layer_up_last
+        assert isinstance(last, nn.Conv2d)
+        return last
 
     # -- pieces --------------------------------------------------------------------------------
     def autocast(self):
@@ -231,13 +244,14 @@ class OasisTrainer:
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """This process's share of the global batch of the current iteration (uint8 images, labels)."""
-        if self._batches is None or self._batches_at != self.iteration:
-            self._batches = self._batch_stream()
+        batches = self._batches
+        if batches is None or self._batches_at != self.iteration:
+            batches = self._batches = self._batch_stream()
         try:
-            images, labels = next(self._batches)
+            images, labels = next(batches)
         except StopIteration:  # stepped past the run's planned iterations (a caller's own loop)
-            self._batches = self._batch_stream()
-            images, labels = next(self._batches)
+            batches = self._batches = self._batch_stream()
+            images, labels = next(batches)
         self._batches_at = self.iteration + 1
         return images.to(self.device, non_blocking=True), labels.to(self.device, non_blocking=True)
 
@@ -290,15 +304,15 @@ class OasisTrainer:
         loss_lm = labelmix_loss(mask, d_mixed, d_fake, d_real)
         loss_d = loss_fake + loss_real + s.lambda_labelmix * loss_lm
         if self.reg is not None:
-            feats = self._d_feat.value.float()
+            feats = self._d_feat.read().float()
             if regs.asa:  # train on the CE upper bound under N(0, lam * Sigma) perturbations of D's features
                 fake_f, real_f = feats[:b], feats[b:2 * b]
                 lam = asa_strength(regs.asa, self.iteration, regs.asa_ramp_iters or s.iterations)
-                weight = self.D.layer_up_last.weight.flatten(1).float()
+                weight = self._d_last_layer().weight.flatten(1).float()
                 cov_f = self.reg.update_covariance("fake", fake_f.permute(0, 2, 3, 1).reshape(-1, fake_f.shape[1]))
                 cov_r = self.reg.update_covariance("real", real_f.permute(0, 2, 3, 1).reshape(-1, real_f.shape[1]))
-                bound_fake = n_plus_1_loss(asa_ce_bound_logits(d_fake.float(), torch.zeros_like(lab_a), weight, cov_f, lam),
-                                           lab_a, for_real=False)
+                fake_bound_logits = asa_ce_bound_logits(d_fake.float(), torch.zeros_like(lab_a), weight, cov_f, lam)
+                bound_fake = n_plus_1_loss(fake_bound_logits, lab_a, for_real=False)
                 bound_real = n_plus_1_loss(asa_ce_bound_logits(d_real.float(), lab_a + 1, weight, cov_r, lam),
                                            lab_a, for_real=True, unknown_index=unk)
                 reg_losses["d_asa"] = bound_fake + bound_real - loss_fake - loss_real
@@ -308,12 +322,12 @@ class OasisTrainer:
                 mixed_real, partner, lam_mix = mix_pairs(real_a, self.gen)
                 with self.autocast():
                     self.D(self._layout(mixed_real))
-                reg_losses["d_adaptivemix"] = adaptivemix_loss(self._d_feat.value.float(), real_f, partner, lam_mix)
+                reg_losses["d_adaptivemix"] = adaptivemix_loss(self._d_feat.read().float(), real_f, partner, lam_mix)
                 loss_d = loss_d + regs.adaptivemix * reg_losses["d_adaptivemix"]
             if regs.mixdl:  # projected D features of the anchor image keep the latent mix weights
                 with self.autocast():
                     self.D(self._layout(mixdl_fake.detach()))
-                proj = self.reg.proj(self._d_feat.value.float().movedim(1, -1)).flatten(1)
+                proj = self.reg.proj(self._d_feat.read().float().movedim(1, -1)).flatten(1)
                 n = len(proj) - 1
                 reg_losses["d_mixdl"] = mixdl_kl(proj[n:], proj[None, :n], c)
                 loss_d = loss_d + regs.mixdl_lambda_d * reg_losses["d_mixdl"]
@@ -342,7 +356,7 @@ class OasisTrainer:
         cond = self._layout(make_condition(labels, allz[:, :, None, None].expand(-1, -1, *lab.shape[1:]), self.gcfg))
         with self.autocast():
             images = self.G(cond)
-        feats = self._g_feat.value.float().flatten(1)
+        feats = self._g_feat.read().float().flatten(1)
         return c, images, mixdl_kl(feats[n:], feats[None, :n], c)
 
     def recollect_ema_statistics(self) -> None:

@@ -16,7 +16,8 @@ def test_ade20k_pairs_ids_and_preset_classes(tmp_path):
     src = open_dataset("ade20k", layouts.ade20k(tmp_path, 3))
     assert len(src.samples) == 3 and not src.unmatched
     assert src.class_names == DATASET_PRESETS["ade20k"].class_names and len(src.class_names) == 151
-    assert src.palette == DATASET_PRESETS["ade20k"].palette and src.frame == (256, 256) and src.default_augment == "public"
+    assert src.palette == DATASET_PRESETS["ade20k"].palette
+    assert src.frame == (256, 256) and src.default_augment == "public"
     image, labels = read_pair(src.samples[2], src.coding)
     raw = np.asarray(Image.open(src.samples[2].label))
     assert image.shape == (48, 64, 3) and np.array_equal(labels, raw)  # ids are class indices, 0 = unknown
@@ -144,7 +145,7 @@ def test_file_source_decodes_each_pair_once_within_its_budget(tmp_path, monkeypa
     first = [cached.read(i) for i in range(3)]
     again = [cached.read(i) for i in range(3)]
     assert len(decoded) == 3
-    for (a, la), (b, lb) in zip(first, again):
+    for (a, la), (b, lb) in zip(first, again, strict=True):
         assert np.array_equal(a, b) and np.array_equal(la, lb) and lb.dtype == np.int64
     one_pair = first[0][0].nbytes + first[0][1].size  # image + uint8 labels
     small = FileSource(src, cache_bytes=one_pair)

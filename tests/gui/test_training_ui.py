@@ -56,8 +56,9 @@ def test_dialog_opens_with_the_engine_preset_values(window):
     dlg = window.training.show_dialog()
     for name in ("cpu", "faithful", "cpu"):  # the initial preset too, not only after a change
         dlg.preset.setCurrentText(name)
+        preset = ONESHOT_PRESETS[name]
         assert (dlg.iterations.value(), dlg.max_size.value(), dlg.preview_every.value()) == \
-            (ONESHOT_PRESETS[name]["iterations"], ONESHOT_PRESETS[name]["max_size"], ONESHOT_PRESETS[name]["preview_every"])
+            (preset["iterations"], preset["max_size"], preset["preview_every"])
     dlg.reject()
 
 

@@ -1,5 +1,6 @@
 """Damaged or hand-edited project files load or are refused with InputError, never anything else; what
-loads is a consistent document (and the unchanged file is the saved document); and the editor's Open project shows one dialog and leaves the open document untouched."""
+loads is a consistent document (and the unchanged file is the saved document); and the editor's Open
+project shows one dialog and leaves the open document untouched."""
 
 from __future__ import annotations
 
