@@ -94,9 +94,12 @@ class RunSpec:
             arch["d_widths"] = tuple(arch["d_widths"])
             if "d_decoder_widths" in arch:
                 arch["d_decoder_widths"] = tuple(arch["d_decoder_widths"])
+            settings = dict(d["settings"])
+            if version == 1:  # trainer version 1 predates the settings' own version: they are version 1
+                settings.pop("version", None)
             return RunSpec(d["preset"], ArchPreset(**arch), tuple(d["class_names"]),
                            tuple(tuple(c) for c in d["palette"]), d["unknown_index"],
-                           TrainSettings.from_dict(d["settings"], path), d["data"])
+                           TrainSettings.from_dict(settings, path), d["data"])
         except InputError:
             raise
         except FileNotFoundError:
