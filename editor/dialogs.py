@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QLineEdit,
     QMessageBox,
     QWidget,
 )
@@ -66,3 +67,15 @@ def choose_dir(parent, title: str, key: str) -> str:
     if path:
         QSettings().setValue(f"dirs/{key}", path)
     return path
+
+
+def pick_into(edit: QLineEdit, title: str, filters: str | None = None, start: str | None = None) -> None:
+    """A file (with `filters`) or folder dialog opened at the field's path (or `start`); the choice
+    fills the field, Cancel leaves it as it was."""
+    parent, where = edit.window(), start if start is not None else edit.text()
+    if filters is None:
+        path = QFileDialog.getExistingDirectory(parent, title, where)
+    else:
+        path, _ = QFileDialog.getOpenFileName(parent, title, where, filters)
+    if path:
+        edit.setText(path)

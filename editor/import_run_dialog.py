@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,7 +27,7 @@ from engine.config import SIZE_MULTIPLE
 from engine.errors import InputError
 from engine.importer import RunSummary, read_class_names, summarize_run
 
-from .dialogs import choose_dir, ok_cancel_buttons
+from .dialogs import choose_dir, ok_cancel_buttons, pick_into
 
 GENERATORS = {"ema": "EMA", "g": "G"}  # the choice -> the file suffix in models/
 
@@ -96,10 +95,8 @@ class ImportRunDialog(QDialog):
             self.out_dir.setText(folder)
 
     def _browse_classes(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Class names, one per line", self.run_dir.text(),
-                                              "Text files (*.txt);;All files (*)")
-        if path:
-            self.classes_file.setText(path)
+        pick_into(self.classes_file, "Class names, one per line", "Text files (*.txt);;All files (*)",
+                  start=self.run_dir.text())
 
     def _read_run(self) -> None:
         """opt.txt first: the preset fills the size; a custom run asks for it (and offers class names)."""

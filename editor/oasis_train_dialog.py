@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from engine.tasks import TrainOasis
 
-from .dialogs import ok_cancel_buttons
+from .dialogs import ok_cancel_buttons, pick_into
 from .train_dialog import _path_row
 
 DATASETS = ("folder", "ade20k", "cityscapes", "coco-stuff")
@@ -75,7 +74,7 @@ class OasisTrainDialog(QDialog):
         pickers = ((self.data, "Dataset root"), (self.run_dir, "Run folder"), (self.export_to, "Model folder"))
         for edit, title in pickers:
             b = QPushButton("Choose…")
-            b.clicked.connect(lambda _=False, e=edit, t=title: self._pick_dir(e, t))
+            b.clicked.connect(lambda _=False, e=edit, t=title: pick_into(e, t))
             buttons.append(b)
         form = QFormLayout()
         form.addRow("Dataset layout", self.dataset)
@@ -98,11 +97,6 @@ class OasisTrainDialog(QDialog):
         lay.addWidget(ok_cancel_buttons(self, "Start training"))
         self.extra: tuple = ()
         self._request: OasisTrainingRequest | None = None
-
-    def _pick_dir(self, edit: QLineEdit, title: str) -> None:
-        path = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if path:
-            edit.setText(path)
 
     def problem(self) -> str:
         data, run, out = self.data.text().strip(), self.run_dir.text().strip(), self.export_to.text().strip()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine.tasks import TrainOneShot
 
-from .dialogs import ok_cancel_buttons
+from .dialogs import ok_cancel_buttons, pick_into
 
 SIVGAN, OSMIS = "SIV-GAN (image / video only)", "OSMIS (image + masks)"
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg)"
@@ -67,14 +67,14 @@ class TrainDialog(QDialog):
         self._apply_preset(self.preset.currentText())  # the boxes start at the engine's preset, not at copies of it
 
         image_btn, folder_btn, video_btn = QPushButton("Image…"), QPushButton("Folder…"), QPushButton("Video…")
-        image_btn.clicked.connect(lambda: self._pick_file(self.images, "Training image", IMAGE_FILTER))
-        folder_btn.clicked.connect(lambda: self._pick_dir(self.images, "Folder of training images"))
-        video_btn.clicked.connect(lambda: self._pick_file(self.images, "Training video", VIDEO_FILTER))
+        image_btn.clicked.connect(lambda: pick_into(self.images, "Training image", IMAGE_FILTER))
+        folder_btn.clicked.connect(lambda: pick_into(self.images, "Folder of training images"))
+        video_btn.clicked.connect(lambda: pick_into(self.images, "Training video", VIDEO_FILTER))
         mask_btn, mask_dir_btn = QPushButton("Mask…"), QPushButton("Folder…")
-        mask_btn.clicked.connect(lambda: self._pick_file(self.masks, "Mask (indexed PNG)", "PNG masks (*.png)"))
-        mask_dir_btn.clicked.connect(lambda: self._pick_dir(self.masks, "Folder of masks"))
+        mask_btn.clicked.connect(lambda: pick_into(self.masks, "Mask (indexed PNG)", "PNG masks (*.png)"))
+        mask_dir_btn.clicked.connect(lambda: pick_into(self.masks, "Folder of masks"))
         out_btn = QPushButton("Choose…")
-        out_btn.clicked.connect(lambda: self._pick_dir(self.run_dir, "Run folder"))
+        out_btn.clicked.connect(lambda: pick_into(self.run_dir, "Run folder"))
         self._mask_row = _path_row(self.masks, mask_btn, mask_dir_btn)
 
         form = QFormLayout()
@@ -110,16 +110,6 @@ class TrainDialog(QDialog):
         self.iterations.setValue(p["iterations"])
         self.max_size.setValue(p["max_size"])
         self.preview_every.setValue(p["preview_every"])
-
-    def _pick_file(self, edit: QLineEdit, title: str, filters: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, title, edit.text(), filters)
-        if path:
-            edit.setText(path)
-
-    def _pick_dir(self, edit: QLineEdit, title: str) -> None:
-        path = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if path:
-            edit.setText(path)
 
     def problem(self) -> str:
         """The first reason the settings cannot start a run ('' when they can)."""
