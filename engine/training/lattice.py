@@ -22,6 +22,21 @@ OFF_LATTICE = 15
 BOUNDARY_MARGIN = 4  # pixels kept away from label edges: an edge is not texture
 
 
+def region_interior(labels: np.ndarray, margin: int, frame: int) -> np.ndarray:
+    """H x W bool: pixels at least `margin` px from any label edge and `frame` px from the picture's
+    border -- where a measure sees a region's texture, not its outline or the frame."""
+    lab = labels.astype(np.int32)
+    edge = np.zeros(lab.shape, bool)
+    edge[:-1] |= lab[:-1] != lab[1:]
+    edge[1:] |= lab[:-1] != lab[1:]
+    edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
+    edge[:, 1:] |= lab[:, :-1] != lab[:, 1:]
+    k = 2 * margin + 1
+    keep = cv2.dilate(edge.astype(np.uint8), np.ones((k, k), np.uint8)) == 0
+    keep[:frame], keep[-frame:], keep[:, :frame], keep[:, -frame:] = False, False, False, False
+    return keep
+
+
 def periodic_share(image: np.ndarray, labels: np.ndarray, period: int, axes: str = "yx") -> float:
     """Share of the high-pass energy of `image` (C x H x W or H x W, any range) inside class regions
     explained by one mean per lattice phase and class."""
@@ -29,15 +44,7 @@ def periodic_share(image: np.ndarray, labels: np.ndarray, period: int, axes: str
     grey = grey.astype(np.float64)
     high = grey - cv2.blur(grey, (9, 9))
     lab = labels.astype(np.int32)
-    edge = np.zeros(lab.shape, bool)
-    edge[:-1] |= lab[:-1] != lab[1:]
-    edge[1:] |= lab[:-1] != lab[1:]
-    edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
-    edge[:, 1:] |= lab[:, :-1] != lab[:, 1:]
-    k = 2 * BOUNDARY_MARGIN + 1
-    keep = cv2.dilate(edge.astype(np.uint8), np.ones((k, k), np.uint8)) == 0
-    keep[:8], keep[-8:], keep[:, :8], keep[:, -8:] = False, False, False, False
-    ys, xs = np.nonzero(keep)
+    ys, xs = np.nonzero(region_interior(lab, BOUNDARY_MARGIN, 8))
     values = high[ys, xs]
     total = float((values ** 2).sum())
     if total == 0.0:

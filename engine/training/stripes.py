@@ -18,6 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .lattice import region_interior
+
 HIGH_PASS_SIGMA = 3.0  # keeps stripes up to ~10 px wide; wider structure is shading, not stripes
 EDGE_MARGIN = 4  # pixels kept away from label edges: an edge is not texture
 FRAME = 8  # pixels kept away from the image border (the border has its own measure)
@@ -37,15 +39,7 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 def _region_pixels(labels: np.ndarray):
     lab = labels.astype(np.int32)
-    edge = np.zeros(lab.shape, bool)
-    edge[:-1] |= lab[:-1] != lab[1:]
-    edge[1:] |= lab[:-1] != lab[1:]
-    edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
-    edge[:, 1:] |= lab[:, :-1] != lab[:, 1:]
-    k = 2 * EDGE_MARGIN + 1
-    keep = cv2.dilate(edge.astype(np.uint8), np.ones((k, k), np.uint8)) == 0
-    keep[:FRAME], keep[-FRAME:], keep[:, :FRAME], keep[:, -FRAME:] = False, False, False, False
-    return np.nonzero(keep), lab
+    return np.nonzero(region_interior(lab, EDGE_MARGIN, FRAME)), lab
 
 
 def _line_consistent_share(values: np.ndarray, key: np.ndarray, along: np.ndarray, total: float) -> float:
