@@ -45,6 +45,12 @@ class RegularizerSettings:
 
 REGULARIZER_KEYS = tuple(f for f in RegularizerSettings.__dataclass_fields__)
 
+
+def pop_regularizer_keys(settings: dict) -> dict:
+    """Takes the regulariser settings out of a flat settings dict (stored layouts of version 1, presets)
+    and returns them; `settings` keeps the rest."""
+    return {k: settings.pop(k) for k in REGULARIZER_KEYS if k in settings}
+
 # -- AdaptiveMix -------------------------------------------------------------------------------------
 
 

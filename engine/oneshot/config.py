@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import fileio
-from ..regularizers import REGULARIZER_KEYS, RegularizerSettings
+from ..regularizers import RegularizerSettings, pop_regularizer_keys
 from ..versioned_config import VersionedConfig, in_range, one_of
 from .errors import OneShotInputError
 
@@ -156,7 +156,7 @@ class OneShotConfig(VersionedConfig):
     @classmethod
     def upgrade(cls, d: dict, version: int) -> dict:
         d = dict(d)
-        regs = {k: d.pop(k) for k in REGULARIZER_KEYS if k in d}
+        regs = pop_regularizer_keys(d)
         if regs:
             d["regularizers"] = regs
         return d
@@ -203,7 +203,7 @@ def config_for_size(height: int, width: int, images: str, masks: str | None = No
     settings = dict(ONESHOT_PRESETS[preset])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     max_size = settings.pop("max_size")
-    regs = {k: settings.pop(k) for k in REGULARIZER_KEYS if k in settings}
+    regs = pop_regularizer_keys(settings)
     if regs.get("asa") and not regs.get("asa_ramp_iters"):
         regs["asa_ramp_iters"] = settings["iterations"]
     settings["regularizers"] = RegularizerSettings(**regs)

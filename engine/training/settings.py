@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..precision import TRAINING_PRECISIONS
-from ..regularizers import REGULARIZER_KEYS, RegularizerSettings
+from ..regularizers import RegularizerSettings, pop_regularizer_keys
 from ..versioned_config import VersionedConfig, in_range, one_of
 from .augment import AugmentSettings
 
@@ -53,7 +53,7 @@ class TrainSettings(VersionedConfig):
         d = dict(d)
         if "bf16" in d:  # run.json of trainer version 1: a bf16 switch, off unless asked for
             d.setdefault("precision", "bf16" if d.pop("bf16") else "fp32")
-        regs = {k: d.pop(k) for k in REGULARIZER_KEYS if k in d}
+        regs = pop_regularizer_keys(d)
         if regs:
             d["regularizers"] = regs
         return d
