@@ -335,8 +335,17 @@ class TrainingMenu(QObject):
     def show_dialog(self):
         from .train_dialog import TrainDialog
 
-        dlg = TrainDialog(self.window)
+        return self._open_train_dialog(TrainDialog(self.window))
+
+    def show_oasis_dialog(self):
+        from .oasis_train_dialog import OasisTrainDialog
+
+        return self._open_train_dialog(OasisTrainDialog(self.window))
+
+    def _open_train_dialog(self, dlg):
+        """Shows a training dialog whose accept() sets `accepted_request`, and starts that request."""
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
         def start() -> None:
             req = dlg.accepted_request
             if req is not None:  # accept() always sets it
@@ -344,21 +353,6 @@ class TrainingMenu(QObject):
 
         dlg.accepted.connect(start)
         dlg.open()  # window-modal without a nested event loop: the engine keeps reporting
-        return dlg
-
-    def show_oasis_dialog(self):
-        from .oasis_train_dialog import OasisTrainDialog
-
-        dlg = OasisTrainDialog(self.window)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def start() -> None:
-            req = dlg.accepted_request
-            if req is not None:  # accept() always sets it
-                self.controller.start(req)
-
-        dlg.accepted.connect(start)
-        dlg.open()
         return dlg
 
     def _open_exported_model(self, outcome: TrainingOutcome) -> None:
