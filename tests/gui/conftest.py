@@ -46,6 +46,24 @@ def window(make_window, tiny_model_dir):
     return make_window(tiny_model_dir)
 
 
+@pytest.fixture
+def training_window(qtbot):
+    """A main window on the bundled default model, for the training dialogs and dock; a running
+    training job is cancelled before the engine shuts down."""
+    from editor.engine_client import EngineClient
+    from editor.main_window import MainWindow
+
+    engine = EngineClient(torch_threads=1)
+    win = MainWindow(engine)
+    win.ask_to_save = False
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.training.controller.cancel()
+    engine.shutdown(timeout=5)
+    release_window(win)
+
+
 def generate_and_wait(qtbot, win, timeout=60_000):
     with qtbot.waitSignal(win.generation.imageAdopted, timeout=timeout):
         win.generation.generate()

@@ -5,26 +5,14 @@ import json
 
 import pytest
 
-from tests.conftest import release_window
 from tests.datasets import layouts
 
 FAST = ("--threads", "1", "--bn-batches", "1", "--checkpoint-every", "3", "--sample-every", "3")
 
 
 @pytest.fixture
-def window(qtbot):
-    from editor.engine_client import EngineClient
-    from editor.main_window import MainWindow
-
-    engine = EngineClient(torch_threads=1)
-    win = MainWindow(engine)
-    win.ask_to_save = False
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.training.controller.cancel()
-    engine.shutdown(timeout=5)
-    release_window(win)
+def window(training_window):
+    return training_window
 
 
 def _dialog(window, data, run, model, iterations):

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import release_window
-
 BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx"
 ITERATIONS = 12
 TINY_NETWORKS = {"ch_g": 4, "ch_d": 4, "bernoulli_warmup_iters": 2}  # as tests/oneshot: steps take milliseconds
@@ -22,19 +20,8 @@ pytestmark = pytest.mark.skipif(not (BMX / "image.jpg").exists(), reason="shared
 
 
 @pytest.fixture
-def window(qtbot):
-    from editor.engine_client import EngineClient
-    from editor.main_window import MainWindow
-
-    engine = EngineClient(torch_threads=1)
-    win = MainWindow(engine)
-    win.ask_to_save = False
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.training.controller.cancel()
-    engine.shutdown(timeout=5)
-    release_window(win)
+def window(training_window):
+    return training_window
 
 
 def _fill_dialog(dlg, run_dir):
