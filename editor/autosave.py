@@ -55,7 +55,7 @@ class Autosaver(QObject):
         self.warning.hide()
         window.statusBar().addPermanentWidget(self.warning)
         self.session.changed.connect(self._on_changed)
-        self.session.stack.cleanChanged.connect(self._on_clean_changed)
+        self.session.cleanChanged.connect(self._on_clean_changed)
         window.closed.connect(self.discard)  # a normal close has asked about saving already
         interval = interval_ms or int(os.environ.get("OASIS_STUDIO_AUTOSAVE_MS", DEFAULT_INTERVAL_MS))
         self.timer = QTimer(self, interval=interval)
@@ -63,7 +63,7 @@ class Autosaver(QObject):
         self.timer.start()
 
     def _on_changed(self, _layers):
-        if not self.session.stack.isClean():
+        if not self.session.is_clean:
             self._dirty = True
 
     def _on_clean_changed(self, clean: bool):
@@ -77,10 +77,11 @@ class Autosaver(QObject):
     def autosave(self) -> bool:
         """Write the recovery file if there are edits since the last one. Errors go to the status bar:
         a full disk must not interrupt painting with a dialog every few seconds."""
-        if not self._dirty or self.session.stack.isClean():
+        if not self._dirty or self.session.is_clean:
             return False
         try:
-            save_recovery(self.path, self.session.doc, self.session.steps(), self.session.stack.index(),
+            history = self.session.history
+            save_recovery(self.path, self.session.doc, history.commands(), history.index,
                           self.session.project_path)
         except (OSError, InputError) as e:
             message = f"Autosave failed: {getattr(e, 'strerror', None) or e}"
@@ -145,7 +146,7 @@ class Autosaver(QObject):
         if recovery is None or self.session.doc.labels is not recovery.doc.labels:
             return  # another document came first (the recovered one's model did not load): not its history
         # never clean: the restored work is unsaved until the user saves it somewhere
-        self.session.rebuild_history(recovery.steps, recovery.applied, clean_index=-1)
+        self.session.history.restore(recovery.steps, recovery.applied, clean_index=None)
         self._dirty = False  # identical to the recovery file: nothing new to write yet
         if recovery.note:
             self.window.statusBar().showMessage(f"Restored; {recovery.note}", 15000)

@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QWidget
 from .document.painting import Patch
 from .session import EditorSession
 from .theme import canvas_colours
-from .tools import Tool, brush_outline
+from .tools import Pointer, Tool, brush_outline
 
 OVERLAY, SIDE_BY_SIDE = "overlay", "side by side"
 GAP = 8  # image pixels between the two panels in side-by-side mode
 MIN_SCALE, MAX_SCALE = 0.05, 64.0
+TOOL_KEYS = {Qt.Key.Key_Return: "enter", Qt.Key.Key_Enter: "enter", Qt.Key.Key_Backspace: "backspace"}
 
 
 # Cached images are kept in the raster engine's native format: drawing an RGB888 or Indexed8 image
@@ -244,6 +245,14 @@ class CanvasWidget(QWidget):
                                self.to_view(QPointF(x + patch.mask.shape[1], patch.y1))), img)
 
     # -- input -----------------------------------------------------------------------------------
+    def _pointer(self, event) -> Pointer:
+        """The one place a Qt mouse event becomes what tools read: image coordinates and modifiers."""
+        q = self.to_image(event.position())
+        mods = event.modifiers()
+        return Pointer(q.x(), q.y(), shift=bool(mods & Qt.KeyboardModifier.ShiftModifier),
+                       alt=bool(mods & Qt.KeyboardModifier.AltModifier),
+                       ctrl=bool(mods & Qt.KeyboardModifier.ControlModifier))
+
     def _update_cursor(self):
         if self._panning is not None or self._space:
             shape = Qt.CursorShape.ClosedHandCursor if self._panning is not None else Qt.CursorShape.OpenHandCursor
@@ -265,10 +274,10 @@ class CanvasWidget(QWidget):
             if self.tool.active:
                 self.tool.cancel()
             else:
-                self.tool.ctx.pick_class(self.to_image(pos))
+                self.tool.ctx.pick_class(self._pointer(event))
             return
         if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
-            self.tool.press(self.to_image(pos), event)
+            self.tool.press(self._pointer(event))
 
     def _cursor_rect(self, pos: QPointF | None):
         if pos is None or self.tool is None or not self.tool.uses_brush:
@@ -286,10 +295,10 @@ class CanvasWidget(QWidget):
             self._fitted = False
             self.update()
             return
-        q = self.to_image(pos)
+        pointer = self._pointer(event)
         if self.tool is not None:
-            self.tool.move(q, event)
-        self._report(q)
+            self.tool.move(pointer)
+        self._report(pointer)
         if self.tool is not None and self.tool.active:
             self.update()
         else:  # hovering: repaint only where the brush outline was and is (a full repaint costs ~10 ms)
@@ -304,11 +313,11 @@ class CanvasWidget(QWidget):
             self._update_cursor()
             return
         if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
-            self.tool.release(self.to_image(event.position()), event)
+            self.tool.release(self._pointer(event))
 
     def mouseDoubleClickEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
-            self.tool.double_click(self.to_image(event.position()), event)
+            self.tool.double_click(self._pointer(event))
 
     def leaveEvent(self, event):
         self._mouse = None
@@ -327,7 +336,7 @@ class CanvasWidget(QWidget):
         if event.key() == Qt.Key.Key_Escape and self.tool is not None and self.tool.active:
             self.tool.cancel()
             return
-        if self.tool is not None and self.tool.key(event):
+        if self.tool is not None and event.key() in TOOL_KEYS and self.tool.key(TOOL_KEYS[event.key()]):
             return
         super().keyPressEvent(event)
 
@@ -339,9 +348,9 @@ class CanvasWidget(QWidget):
             return
         super().keyReleaseEvent(event)
 
-    def _report(self, q: QPointF):
+    def _report(self, p: Pointer):
         doc = self.session.doc
-        x, y = int(np.floor(q.x())), int(np.floor(q.y()))
+        x, y = p.pixel
         h, w = doc.shape
         if 0 <= x < w and 0 <= y < h:
             c = int(doc.labels[y, x])

@@ -91,9 +91,13 @@ def install(window, settings: EditorSettings | None = None, restore_geometry: bo
     help_menu.addAction(window.shortcuts_action)
 
     add_shortcut_tooltips(window)
-    stack = window.session.stack  # undo/redo tooltips follow the step they would undo
-    stack.undoTextChanged.connect(lambda t: _set_tip(window.undo_action, f"Undo {t} (Ctrl+Z)"))
-    stack.redoTextChanged.connect(lambda t: _set_tip(window.redo_action, f"Redo {t} (Ctrl+Shift+Z)"))
+    history = window.session.history  # undo/redo tooltips follow the step they would undo
+
+    def follow_history():
+        _set_tip(window.undo_action, f"Undo {history.undo_text} (Ctrl+Z)")
+        _set_tip(window.redo_action, f"Redo {history.redo_text} (Ctrl+Shift+Z)")
+
+    window.session.undo.changed.connect(follow_history)
     window.drop_handler = make_drop_handler(window)
     window.settings = attach(window, settings, restore_geometry) if remember else (settings or EditorSettings())
     recent.aboutToShow.connect(lambda: fill_recent_projects(window, recent, window.settings))

@@ -59,7 +59,7 @@ class FileActions(QObject):
         if self._guard("Cannot save project", save_project, Path(path), self.session.doc) is FAILED:
             return False
         self.session.project_path = Path(path)
-        self.session.stack.setClean()
+        self.session.mark_saved()
         self.message.emit(f"Saved {path}")
         return True
 

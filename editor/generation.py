@@ -21,16 +21,17 @@ from engine.imagefiles import image_to_uint8
 
 from .document import noise_ops
 from .document.commands import Compound, SetImage, diff_edit
+from .document.history import Step, layers_of
 from .document.locked_look import LockedLook, LookRequest
 from .engine_client import EngineClient
-from .session import DocumentCommand, EditorSession
+from .session import EditorSession
 
 NOISE_AFFECTS_IMAGE = {"labels", "noise", "locked"}  # live mode regenerates after these (unlocking frees a look)
 
 
 @dataclass(frozen=True)
 class GenerateTag:
-    step: DocumentCommand | None  # the undo step this image belongs to (live mode), else None
+    step: Step | None  # the undo step this image belongs to (live mode), else None
     preview: bool = False  # a preview (blend slider drag): shown, but not an undo step
     look: LookRequest | None = None  # what the result is composed with (locked regions keep their look)
     document: int = 0  # GenerationController.document_epoch when asked: a result for another document is dropped
@@ -110,7 +111,7 @@ class GenerationController(QObject):
         """Regenerate for a transient state (slider drag): the image is shown without an undo step."""
         return self.generate(preview=True)
 
-    def generate(self, step: DocumentCommand | None = None, preview: bool = False,
+    def generate(self, step: Step | None = None, preview: bool = False,
                  opening: bool = False) -> int | None:
         """Queue a generation of the current document. The label map is copied (a byte per pixel); the
         noise map is lent copy-on-write: the document copies it only if it is edited while lent.
@@ -127,10 +128,8 @@ class GenerationController(QObject):
         self._latest_generate = rid
         return rid
 
-    def _on_pushed(self, step: DocumentCommand) -> None:
-        from .session import layers_of
-
-        if self.live and layers_of(step.cmd) & NOISE_AFFECTS_IMAGE:
+    def _on_pushed(self, step: Step) -> None:
+        if self.live and layers_of(step.command) & NOISE_AFFECTS_IMAGE:
             self.generate(step)
 
     def _on_generated(self, msg: w.Generated) -> None:
@@ -143,13 +142,13 @@ class GenerationController(QObject):
         if msg.tag.look is not None:
             image = self.look.compose(image, msg.tag.look)
         step = msg.tag.step
-        if msg.tag.preview or (msg.tag.opening and self.session.stack.count() == 0):
+        history = self.session.history
+        if msg.tag.preview or (msg.tag.opening and history.count == 0):
             self.session.doc.image = image
             self.session.changed.emit({"image"})
-        elif step is not None and not step.image_attached and self.session.top_command() is step:
-            step.attach_image(image)
-        elif self.session.doc.image is None or not np.array_equal(self.session.doc.image, image):
-            self.session.push(SetImage(self.session.doc.image, image, "generate"))
+        elif step is None or not history.attach_image(step, image):  # attached: still the newest step
+            if self.session.doc.image is None or not np.array_equal(self.session.doc.image, image):
+                self.session.push(SetImage(self.session.doc.image, image, "generate"))
         self.imageAdopted.emit(msg.seconds)
 
     # -- variations ------------------------------------------------------------------------------

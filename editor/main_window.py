@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qtawesome as qta
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,7 +41,7 @@ from .noise_panel import NoiseController, NoisePanel
 from .palette_panel import PalettePanel
 from .session import EditorSession
 from .tool_state import MAX_BRUSH, MIN_BRUSH, ToolState
-from .tools import ALL_TOOLS
+from .tools import ALL_TOOLS, Pointer
 from .variations import VariationsPanel
 
 NO_MODEL = ModelReference(folder="", class_names=("unknown",), palette=((0, 0, 0),), unknown_index=0, z_dim=1,
@@ -70,9 +70,9 @@ class ToolContext:
     canvas: CanvasWidget
     noise: NoiseController
 
-    def pick_class(self, p: QPointF) -> None:
+    def pick_class(self, p: Pointer) -> None:
         doc = self.session.doc
-        x, y = int(p.x()), int(p.y())
+        x, y = p.pixel
         if 0 <= y < doc.shape[0] and 0 <= x < doc.shape[1]:
             self.state.set_class(int(doc.labels[y, x]))
 
@@ -145,11 +145,10 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self):
         a = self._action
-        st = self.session.stack
-        self.undo_action = st.createUndoAction(self, "Undo")
+        self.undo_action = self.session.undo.action(redo=False, parent=self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setIcon(qta.icon("fa5s.undo"))
-        self.redo_action = st.createRedoAction(self, "Redo")
+        self.redo_action = self.session.undo.action(redo=True, parent=self)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(qta.icon("fa5s.redo"))
         self.generate_action = a("Generate", lambda: self.generation.generate(), "fa5s.magic", "Ctrl+G",
@@ -308,7 +307,7 @@ class MainWindow(QMainWindow):
         self.generation.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
         self.files.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.variations_panel.exportRequested.connect(self.files.export_variations)
-        self.session.stack.cleanChanged.connect(self._on_clean_changed)
+        self.session.cleanChanged.connect(self._on_clean_changed)
         self._update_title()
 
     # -- behaviour -------------------------------------------------------------------------------
@@ -352,7 +351,7 @@ class MainWindow(QMainWindow):
     def confirm_discard(self, action: str) -> bool:
         """The one gate before the open document goes away (open, drop, new, model switch, quit): True
         when it may go -- nothing unsaved, saved now, or the user chose Discard."""
-        if not self.ask_to_save or self.session.stack.isClean():
+        if not self.ask_to_save or self.session.is_clean:
             return True
         answer = self.ask_unsaved(action)
         if answer == "save":

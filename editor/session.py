@@ -1,71 +1,20 @@
-"""The open document with its undo stack: every change goes through `push` as one QUndoCommand.
+"""The open document with its undo history: every change goes through `push` as one step.
 
-Document commands (editor/document/commands.py) are plain objects; `DocumentCommand` adapts one to
-QUndoStack. Listeners learn what changed through `changed(set_of_layer_names)`.
+The history is plain data (editor/document/history.py); `undo` is its Qt face, a QUndoStack mirroring it
+for the History panel plus the Edit > Undo / Redo actions (editor/undo_stack.py). Listeners learn what
+changed through `changed(set_of_layer_names)`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from .document import LabelDocument
-from .document.commands import Compound, RegionEdit, SetImage, SetSeed
-from .document.noise_ops import ReseedEdit
-
-UNDO_LIMIT = 100  # steps; noise steps store changed rectangles, reseeds only local residuals
-# ...and bytes: one noise edit over a whole 256 x 256 map with z = 64 holds 2 x 16 MB, so a count alone
-# could pin gigabytes. Past the budget the oldest steps go, down to 3/4 of it (not one per push).
-HISTORY_BUDGET_BYTES = 256 * 2**20
-
-
-def layers_of(cmd) -> set:
-    if isinstance(cmd, Compound):
-        out = set()
-        for p in cmd.parts:
-            out |= layers_of(p)
-        return out
-    if isinstance(cmd, RegionEdit):
-        return {cmd.layer}
-    if isinstance(cmd, SetImage):
-        return {"image"}
-    if isinstance(cmd, SetSeed):
-        return {"seed"}
-    if isinstance(cmd, ReseedEdit):
-        return {"seed", "noise"}
-    return set()
-
-
-class DocumentCommand(QUndoCommand):
-    def __init__(self, session: EditorSession, cmd, applied: bool = False):
-        super().__init__(cmd.text)
-        self.session = session
-        self.cmd = cmd
-        self.image_attached = False
-        self._applied = applied  # already in the document: QUndoStack.push's redo() does nothing once
-
-    def redo(self):
-        if self._applied:
-            self._applied = False
-            return
-        self.cmd.apply(self.session.doc)
-        self.session.changed.emit(layers_of(self.cmd))
-
-    def undo(self):
-        self.cmd.revert(self.session.doc)
-        self.session.changed.emit(layers_of(self.cmd))
-
-    def attach_image(self, image: np.ndarray) -> None:
-        """Make a generated image part of this step (live mode: one stroke + its image = one undo)."""
-        part = SetImage(self.session.doc.image, image, "generate")
-        self.cmd = Compound([self.cmd, part], self.cmd.text)
-        self.image_attached = True
-        part.apply(self.session.doc)
-        self.session.changed.emit({"image"})
+from .document.history import History, HistoryEvent, Step
+from .undo_stack import UndoStackMirror
 
 
 class EditorSession(QObject):
@@ -80,16 +29,26 @@ class EditorSession(QObject):
     documentReplaced = Signal()
     pathChanged = Signal(object)  # Path | None: the file the document is saved to
     modelChanged = Signal()  # doc.model is another model (set_model, or a replacement with another model)
-    pushed = Signal(object)  # the DocumentCommand just pushed
+    pushed = Signal(object)  # the history Step just pushed
+    cleanChanged = Signal(bool)  # whether the document equals its file (the history's saved point)
 
     def __init__(self, doc: LabelDocument, parent=None):
         super().__init__(parent)
-        self.doc = doc
-        self.stack = QUndoStack(self)
-        self.stack.setUndoLimit(UNDO_LIMIT)
+        self.history = History(doc)
+        self.undo = UndoStackMirror(self.history, self)  # subscribed first: the stack moves before listeners
+        self.history.subscribe(self._on_history)
+        self._clean = self.history.is_clean
         self.rng = np.random.default_rng()
         self._project_path: Path | None = None
-        self.history_budget = HISTORY_BUDGET_BYTES
+
+    @property
+    def doc(self) -> LabelDocument:
+        return self.history.doc
+
+    @property
+    def stack(self):
+        """The QUndoStack showing the history (the History panel's model; tests read it too)."""
+        return self.undo.stack
 
     @property
     def project_path(self) -> Path | None:
@@ -102,83 +61,50 @@ class EditorSession(QObject):
             self._project_path = path
             self.pathChanged.emit(path)
 
-    def push(self, cmd) -> DocumentCommand | None:
-        if cmd is None:
-            return None
-        self._trim_history(cmd.nbytes)
-        qcmd = DocumentCommand(self, cmd)
-        self.stack.push(qcmd)
-        self.pushed.emit(qcmd)
-        return qcmd
+    def _on_history(self, event: HistoryEvent) -> None:
+        if event.kind in ("push", "undo", "redo", "amend"):
+            self.changed.emit(set(event.layers))
+        if event.kind == "push":
+            self.pushed.emit(event.step)
+        if self.history.is_clean != self._clean:
+            self._clean = self.history.is_clean
+            self.cleanChanged.emit(self._clean)
 
-    def _command(self, i: int) -> DocumentCommand:
-        return cast(DocumentCommand, self.stack.command(i))  # every command on the stack is one of ours
+    def push(self, cmd) -> Step | None:
+        """Apply a command of editor/document as one undo step (None: nothing to do)."""
+        return self.history.push(cmd)
+
+    @property
+    def history_budget(self) -> int:
+        return self.history.budget
+
+    @history_budget.setter
+    def history_budget(self, nbytes: int) -> None:
+        self.history.budget = nbytes
 
     def history_bytes(self) -> int:
-        return sum(self._command(i).cmd.nbytes for i in range(self.stack.count()))
+        return self.history.nbytes()
 
     def steps(self) -> list:
-        """The document commands on the undo stack, oldest first (the first `stack.index()` are done)."""
-        return [self._command(i).cmd for i in range(self.stack.count())]
+        """The document commands of the history, oldest first (the first `history.index` are done)."""
+        return self.history.commands()
 
-    def _trim_history(self, incoming: int) -> int:
-        """Drop the oldest undo steps when the history would pass its byte budget; returns how many."""
-        done = self.stack.index()  # the redo steps go anyway: a push discards them
-        sizes = [self._command(i).cmd.nbytes for i in range(done)]
-        total = sum(sizes) + incoming
-        if total <= self.history_budget:
-            return 0
-        drop = 0
-        while drop < done and total > self.history_budget * 3 // 4:
-            total -= sizes[drop]
-            drop += 1
-        clean = self.stack.cleanIndex()
-        kept = self.steps()[drop:done]
-        self.rebuild_history(kept, len(kept), clean - drop if drop <= clean <= done else -1)
-        return drop
+    def top_command(self) -> Step | None:
+        return self.history.top
 
-    def rebuild_history(self, steps: list, applied: int, clean_index: int = -1) -> None:
-        """Make the undo stack hold `steps`, the document being the state after steps[:applied] (those are
-        not applied again; the redo steps are applied and undone once, which is exact). QUndoStack can
-        neither drop its oldest steps nor take steps without running them, hence the rebuild."""
-        st = self.stack
-        was_clean = st.isClean()
-        st.blockSignals(True)
-        try:
-            st.clear()
-            for i, cmd in enumerate(steps):
-                if i == clean_index:
-                    st.setClean()
-                st.push(DocumentCommand(self, cmd, applied=i < applied))
-            if clean_index == len(steps):
-                st.setClean()
-            elif not 0 <= clean_index <= len(steps):
-                st.resetClean()
-            st.setIndex(applied)
-        finally:
-            st.blockSignals(False)
-        # what was blocked, once: the History view, the undo actions and the modified mark follow
-        st.indexChanged.emit(st.index())
-        st.canUndoChanged.emit(st.canUndo())
-        st.canRedoChanged.emit(st.canRedo())
-        st.undoTextChanged.emit(st.undoText())
-        st.redoTextChanged.emit(st.redoText())
-        if st.isClean() != was_clean:
-            st.cleanChanged.emit(st.isClean())
+    @property
+    def is_clean(self) -> bool:
+        return self.history.is_clean
 
-    def top_command(self) -> DocumentCommand | None:
-        i = self.stack.index()
-        cmd = self.stack.command(i - 1) if i > 0 else None
-        return cmd if isinstance(cmd, DocumentCommand) else None  # push() is the only way in
+    def mark_saved(self) -> None:
+        self.history.set_clean()
 
     def replace_document(self, doc: LabelDocument, path=None) -> None:
         """A different document (opened, new, restored, or made for another model): `path` is its file
         (None = untitled), its history starts empty. Callers ask the user first (MainWindow.confirm_discard)."""
         other_model = doc.model != self.doc.model
-        self.doc = doc
-        self.project_path = path
-        self.stack.clear()
-        self.stack.setClean()
+        self.project_path = path  # first: saying "clean" below names the new file (recent projects)
+        self.history.reset(doc)
         self.documentReplaced.emit()
         if other_model:
             self.modelChanged.emit()
@@ -192,5 +118,5 @@ class EditorSession(QObject):
         moved = ref.folder != self.doc.model.folder
         self.doc.model = ref
         if moved and self.project_path is not None:
-            self.stack.resetClean()
+            self.history.reset_clean()
         self.modelChanged.emit()

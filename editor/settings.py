@@ -100,7 +100,7 @@ def attach(window, settings: EditorSettings | None = None, restore_geometry: boo
             settings.remember_project(window.session.project_path)
 
     window.session.pathChanged.connect(note_project)  # opened (and its model loaded) or saved as
-    window.session.stack.cleanChanged.connect(lambda clean: clean and note_project())  # saving sets clean
+    window.session.cleanChanged.connect(lambda clean: clean and note_project())  # saving sets clean
     def save_on_close():
         settings.save_window(window)
         settings.sync()

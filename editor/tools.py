@@ -1,17 +1,43 @@
-"""Canvas tools: each turns mouse input (in image pixels) into one document command.
+"""Canvas tools: each turns pointer input (image pixels and modifiers) into one undo step.
 
-Tools paint into the document live for feedback and push exactly one undo step when the gesture ends
-(one stroke = one step). Geometry lives in editor/document/painting.py; here is only the interaction.
+The canvas turns Qt's mouse and key events into `Pointer`s and key names (CanvasWidget._pointer, the one
+place); tools see nothing of Qt's input. Label tools paint through a stroke of the plain history
+(editor/document/history.py): painted live for feedback, one step when the gesture ends (one stroke =
+one step), all through `Tool._paint_step` / `Tool._finish_stroke`. Geometry lives in
+editor/document/painting.py; here is only the interaction (and the previews, drawn with QPainter).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from .document import painting
-from .document.commands import diff_edit, patch_edit
+from .document.history import Stroke
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """The mouse in image coordinates (pixel (i, j) covers [i, i + 1) x [j, j + 1)) and the modifiers held."""
+
+    x: float
+    y: float
+    shift: bool = False
+    alt: bool = False
+    ctrl: bool = False
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Geometry coordinates: pixel (i, j) is centred on (i, j) there."""
+        return self.x - 0.5, self.y - 0.5
+
+    @property
+    def pixel(self) -> tuple[int, int]:
+        return math.floor(self.x), math.floor(self.y)
 
 
 class Tool:
@@ -30,15 +56,20 @@ class Tool:
     def doc(self):
         return self.ctx.session.doc
 
-    def press(self, p: QPointF, event) -> None: ...
+    @property
+    def history(self):
+        return self.ctx.session.history
 
-    def move(self, p: QPointF, event) -> None: ...
+    def press(self, p: Pointer) -> None: ...
 
-    def release(self, p: QPointF, event) -> None: ...
+    def move(self, p: Pointer) -> None: ...
 
-    def double_click(self, p: QPointF, event) -> None: ...
+    def release(self, p: Pointer) -> None: ...
 
-    def key(self, event) -> bool:
+    def double_click(self, p: Pointer) -> None: ...
+
+    def key(self, name: str) -> bool:
+        """A key the canvas did not handle ("enter", "backspace"); True if the tool used it."""
         return False
 
     def cancel(self) -> None: ...
@@ -54,8 +85,22 @@ class Tool:
     def active(self) -> bool:
         return False
 
-    def _xy(self, p: QPointF) -> tuple[float, float]:
-        return p.x() - 0.5, p.y() - 0.5  # pixel (i, j) covers [i, i + 1): its centre is i + 0.5
+    # -- the one way label tools change the document ---------------------------------------------
+    def step_text(self, class_index: int) -> str:
+        return f"{self.label.lower()} {self.doc.model.class_names[class_index]}"
+
+    def _begin_stroke(self, class_index: int) -> Stroke:
+        return self.history.begin_stroke(self.step_text(class_index))
+
+    def _finish_stroke(self, class_index: int) -> None:
+        """The open stroke becomes one undo step (none if it changed nothing)."""
+        if self.history.commit_stroke() is not None:
+            self.ctx.state.note_used(class_index)
+
+    def _paint_step(self, patch: painting.Patch, class_index: int) -> None:
+        """One undo step setting the patch's pixels to a class (fill, shapes, polygon)."""
+        self._begin_stroke(class_index).paint(patch, class_index)
+        self._finish_stroke(class_index)
 
 
 class BrushTool(Tool):
@@ -65,53 +110,52 @@ class BrushTool(Tool):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self._before = None
-        self._last = None
+        self._stroke: Stroke | None = None
+        self._class = 0
+        self._last: tuple[float, float] | None = None
 
     def class_index(self) -> int:
         return self.ctx.state.current_class
 
     @property
     def active(self) -> bool:
-        return self._before is not None
+        return self._stroke is not None and self._stroke.open
 
-    def press(self, p, event):
-        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+    def press(self, p):
+        if p.alt:
             self.ctx.pick_class(p)
             return
-        self._before = self.doc.labels.copy()  # a byte per pixel; the undo step keeps only the changed box
-        self._last = self._xy(p)
+        self._class = self.class_index()
+        self._stroke = self._begin_stroke(self._class)  # keeps the original values of what it touches
+        self._last = p.centre
         self._dab([self._last])
 
-    def move(self, p, event):
-        if self._before is None:
+    def move(self, p):
+        if not self.active or self._last is None:
             return
-        xy = self._xy(p)
+        xy = p.centre
         self._dab([self._last, xy])
         self._last = xy
 
     def _dab(self, points):
-        patch = painting.stroke(self.doc.shape, points, self.ctx.state.brush_size)
-        painting.paint(self.doc.labels, patch, self.class_index())
+        if self._stroke is None:
+            return
+        self._stroke.paint(painting.stroke(self.doc.shape, points, self.ctx.state.brush_size), self._class)
         self.ctx.canvas.labels_changed()
 
-    def release(self, p, event):
-        if self._before is None:
-            return
-        before, self._before = self._before, None
-        edit = diff_edit("labels", before, self.doc.labels, f"{self.label.lower()} {self.class_name()}")
-        if edit is not None:
-            self.ctx.session.push(edit)
-            self.ctx.state.note_used(self.class_index())
+    def release(self, p):
+        if self.active:
+            self._stroke = self._last = None
+            self._finish_stroke(self._class)
 
     def cancel(self):
-        if self._before is not None:
-            self.doc.labels[...] = self._before
-            self._before = None
+        if self.active:
+            self._stroke = self._last = None
+            self.history.abort_stroke()
             self.ctx.canvas.labels_changed()
 
     def drop(self):
-        self._before = self._last = None  # the half stroke went with the old document
+        self._stroke = self._last = None  # the half stroke went with the old document (History.reset)
 
     def class_name(self) -> str:
         return self.doc.model.class_names[self.class_index()]
@@ -130,21 +174,15 @@ class FillTool(Tool):
     name, label, icon, shortcut = "fill", "Fill", "fa5s.fill-drip", "F"
     tip = "Fill the connected region under the cursor with the current class."
 
-    def press(self, p, event):
-        x, y = int(p.x()), int(p.y())
-        patch = painting.flood_region(self.doc.labels, x, y)
-        cls = self.ctx.state.current_class
-        edit = patch_edit(self.doc, "labels", patch, cls, f"fill {self.doc.model.class_names[cls]}")
-        if edit is not None:
-            self.ctx.session.push(edit)
-            self.ctx.state.note_used(cls)
+    def press(self, p):
+        self._paint_step(painting.flood_region(self.doc.labels, *p.pixel), self.ctx.state.current_class)
 
 
 class EyedropperTool(Tool):
     name, label, icon, shortcut = "eyedropper", "Pick class", "fa5s.eye-dropper", "I"
     tip = "Click a pixel to make its class the current class."
 
-    def press(self, p, event):
+    def press(self, p):
         self.ctx.pick_class(p)
 
 
@@ -160,32 +198,27 @@ class ShapeTool(Tool):
     def active(self) -> bool:
         return self._start is not None
 
-    def press(self, p, event):
-        self._start = self._end = self._xy(p)
+    def press(self, p):
+        self._start = self._end = p.centre
         self.ctx.canvas.update()
 
-    def move(self, p, event):
+    def move(self, p):
         if self._start is not None:
-            self._end = self._constrain(self._start, self._xy(p), event)
+            self._end = self._constrain(self._start, p.centre, p.shift)
             self.ctx.canvas.update()
 
-    def _constrain(self, a, b, event):
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # square / circle
+    def _constrain(self, a, b, shift: bool):
+        if shift:  # square / circle
             d = max(abs(b[0] - a[0]), abs(b[1] - a[1]))
             return a[0] + np.sign(b[0] - a[0]) * d, a[1] + np.sign(b[1] - a[1]) * d
         return b
 
-    def release(self, p, event):
+    def release(self, p):
         if self._start is None:
             return
         start, end = self._start, self._end
         self._start = self._end = None
-        patch = self.shape_patch(start, end)
-        cls = self.ctx.state.current_class
-        edit = patch_edit(self.doc, "labels", patch, cls, f"{self.label.lower()} {self.doc.model.class_names[cls]}")
-        if edit is not None:
-            self.ctx.session.push(edit)
-            self.ctx.state.note_used(cls)
+        self._paint_step(self.shape_patch(start, end), self.ctx.state.current_class)
         self.ctx.canvas.update()
 
     def cancel(self):
@@ -207,8 +240,8 @@ class LineTool(ShapeTool):
     tip = "Drag a straight line as wide as the brush. Shift snaps to 45 degrees."
     uses_brush = True
 
-    def _constrain(self, a, b, event):
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+    def _constrain(self, a, b, shift: bool):
+        if shift:  # 45 degree steps
             dx, dy = b[0] - a[0], b[1] - a[1]
             angle = round(np.arctan2(dy, dx) / (np.pi / 4)) * (np.pi / 4)
             r = float(np.hypot(dx, dy))
@@ -249,32 +282,30 @@ class PolygonTool(Tool):
     def active(self) -> bool:
         return bool(self.points)
 
-    def press(self, p, event):
-        xy = self._xy(p)
+    def press(self, p):
         if len(self.points) >= 3 and self._near_first(p):
             self.finish()
             return
-        self.points.append(xy)
+        self.points.append(p.centre)
         self.ctx.canvas.update()
 
-    def _near_first(self, p) -> bool:
-        first = QPointF(self.points[0][0] + 0.5, self.points[0][1] + 0.5)
-        d = (p - first) * self.ctx.canvas.scale
-        return (d.x() ** 2 + d.y() ** 2) ** 0.5 <= self.CLOSE_DISTANCE_PX
+    def _near_first(self, p: Pointer) -> bool:
+        (fx, fy), (x, y) = self.points[0], p.centre
+        return math.hypot(x - fx, y - fy) * self.ctx.canvas.scale <= self.CLOSE_DISTANCE_PX
 
-    def move(self, p, event):
+    def move(self, p):
         if self.points:
-            self._hover = self._xy(p)
+            self._hover = p.centre
             self.ctx.canvas.update()
 
-    def double_click(self, p, event):
+    def double_click(self, p):
         self.finish()
 
-    def key(self, event) -> bool:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.points:
+    def key(self, name: str) -> bool:
+        if name == "enter" and self.points:
             self.finish()
             return True
-        if event.key() == Qt.Key.Key_Backspace and self.points:
+        if name == "backspace" and self.points:
             self.points.pop()
             self.ctx.canvas.update()
             return True
@@ -282,12 +313,7 @@ class PolygonTool(Tool):
 
     def finish(self):
         pts, self.points, self._hover = self.points, [], None
-        patch = painting.polygon(self.doc.shape, pts)
-        cls = self.ctx.state.current_class
-        edit = patch_edit(self.doc, "labels", patch, cls, f"polygon {self.doc.model.class_names[cls]}")
-        if edit is not None:
-            self.ctx.session.push(edit)
-            self.ctx.state.note_used(cls)
+        self._paint_step(painting.polygon(self.doc.shape, pts), self.ctx.state.current_class)
         self.ctx.canvas.update()
 
     def cancel(self):
@@ -327,21 +353,21 @@ class NoiseBrushTool(Tool):
     def active(self) -> bool:
         return self._last is not None
 
-    def press(self, p, event):
-        self._last = self._xy(p)
+    def press(self, p):
+        self._last = p.centre
         self.selection = painting.stroke(self.doc.shape, [self._last], self.ctx.state.brush_size)
         self.ctx.canvas.update()
 
-    def move(self, p, event):
+    def move(self, p):
         if self._last is None:
             return
-        xy = self._xy(p)
+        xy = p.centre
         seg = painting.stroke(self.doc.shape, [self._last, xy], self.ctx.state.brush_size)
         self.selection = painting.union(self.selection, seg)
         self._last = xy
         self.ctx.canvas.update()
 
-    def release(self, p, event):
+    def release(self, p):
         if self._last is None:
             return
         self._last = None

@@ -1,7 +1,7 @@
 """Undoable edits that store only the changed rectangle: old values and new values.
 
 A brush stroke on a 512x512 map that touches a 40x60 area stores 2 x 40 x 60 bytes, never the map.
-Commands are plain objects with `apply(doc)` / `revert(doc)`; the editor wraps each in a QUndoCommand.
+Commands are plain objects with `apply(doc)` / `revert(doc)`; history.py keeps each as one undo step.
 """
 
 from __future__ import annotations
@@ -99,13 +99,6 @@ class Compound:
     @property
     def nbytes(self) -> int:
         return sum(p.nbytes for p in self.parts)
-
-    @property
-    def layers(self) -> set[str]:
-        out: set[str] = set()
-        for p in self.parts:
-            out |= p.layers if isinstance(p, Compound) else {getattr(p, "layer", type(p).__name__)}
-        return out
 
 
 def diff_edit(layer: str, before: np.ndarray, after: np.ndarray, text: str) -> RegionEdit | None:
