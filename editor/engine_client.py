@@ -6,7 +6,9 @@ to Qt: the worker's messages and the changes of its job registry (engine/jobs.py
 both cross here.
 
 `submit(request, on_message=handler)` gives a request's messages to `handler` (on the GUI thread) until
-its last one: panels and windows follow their own jobs without filtering the global signals by id.
+its last one: panels, windows and controllers follow their own requests without filtering the global
+signals by id (interactive ones keep the newest through engine.jobs.Latest). The global signals are for
+observers of everything (the main window's error dialog, scripts waiting for a model).
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ class EngineClient(QObject):
         # The GUI thread shares the GIL with the worker; a 0.2 ms switch interval (default 5 ms) bounds
         # how long an input event can wait for the worker's Python code between torch calls.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
-        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self._relay.connect(self.deliver, Qt.ConnectionType.QueuedConnection)
         self._outstanding: set[int] = set()
         self._handlers: dict[int, Callable[[w.Message], None]] = {}
+        self._reports_failure: set[int] = set()
         self.worker = w.EngineWorker(self._relay.emit, synchronous=synchronous, torch_threads=torch_threads)
         self.worker.jobs.subscribe(self._relay.emit)
         self.config: ModelConfig | None = None  # of the loaded model (set when ModelLoaded arrives)
@@ -61,13 +64,16 @@ class EngineClient(QObject):
         return bool(self._outstanding)
 
     def submit(self, request, on_message: Callable[[w.Message], None] | None = None, owner: str = "",
-               busy: bool = True) -> int:
+               busy: bool = True, reports_failure: bool = False) -> int:
         """Queue a request. `busy=False`: not part of the busy indicator ("Generating…"), which is
-        about work the user waits for -- a training run is not."""
+        about work the user waits for -- a training run is not. `reports_failure`: `on_message` tells
+        the user about a failure itself, so it is not emitted as `failed` (the main window's dialog)."""
         was_busy = self.busy
         rid = self.worker.submit(request, owner=owner)
         if on_message is not None:
             self._handlers[rid] = on_message
+            if reports_failure:
+                self._reports_failure.add(rid)
         if busy and not self.worker.synchronous:
             self._outstanding.add(rid)
         if self.busy != was_busy:
@@ -87,7 +93,9 @@ class EngineClient(QObject):
         """Stop after the running request; the thread is a daemon, so quitting never waits longer."""
         self.worker.shutdown(timeout)
 
-    def _dispatch(self, message) -> None:
+    def deliver(self, message) -> None:
+        """On the GUI thread: a worker message to its request's handler, then to its global signal
+        (tests script the engine by delivering messages here)."""
         if isinstance(message, Job):
             self.jobChanged.emit(message)
             return
@@ -107,5 +115,9 @@ class EngineClient(QObject):
         handler = self._handlers.pop(message.request_id, None) if done else self._handlers.get(message.request_id)
         if handler is not None and not isinstance(message, w.Idle):
             handler(message)
+        if done and message.request_id in self._reports_failure:
+            self._reports_failure.discard(message.request_id)
+            if isinstance(message, w.Failed):
+                return  # its handler has told the user
         if signal is not None:
             signal.emit(message)

@@ -5,8 +5,9 @@ How results enter the undo history:
   both), as long as that step is still the newest one;
 - Generate (Ctrl+G), or a live result whose step is no longer the newest: its own "generate" step;
 - adopting a variation: one step that sets the seed, the noise and the image.
-Requests on the "generate" channel are latest-wins, and results older than the newest request are
-ignored here too (a queued signal can arrive after a newer request was sent).
+Requests on the "generate" channel are latest-wins: the worker supersedes a queued older one, and the
+answer of an older one that was already running is dropped here (engine.jobs.Latest). Each request's
+messages come to its own handler (EngineClient.submit(on_message=...)).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import worker as w
 from engine.imagefiles import image_to_uint8
+from engine.jobs import Latest
 
 from .document import noise_ops
 from .document.commands import Compound, SetImage, diff_edit
@@ -57,8 +59,8 @@ class GenerationController(QObject):
         self.engine = engine
         self.live = False
         self.precision = "auto"  # the fast path; Generate > Exact mode switches to "fp32"
-        self._latest_generate = 0
-        self._latest_variations = 0
+        self._generates = Latest()
+        self._variations = Latest()
         self._variation_locks = None  # the lock mask the variations were made with
         # Counts document replacements and model changes: requests carry it, and a result made for an
         # earlier document or model (a request still queued when the model switched) is never adopted.
@@ -68,10 +70,6 @@ class GenerationController(QObject):
         session.doc.noise_lent = self._is_lent
         session.documentReplaced.connect(self._on_document_replaced)
         session.modelChanged.connect(self._forget_results_in_flight)
-        for finished in (engine.generated, engine.superseded, engine.failed):
-            finished.connect(lambda msg: self._lent.pop(msg.request_id, None))
-        engine.generated.connect(self._on_generated)
-        engine.batchGenerated.connect(self._on_batch)
         session.pushed.connect(self._on_pushed)
 
     @property
@@ -122,19 +120,23 @@ class GenerationController(QObject):
         doc = self.session.doc
         labels = w.snapshot(doc.labels)
         tag = GenerateTag(step, preview, self._look_request(labels), self.document_epoch, opening)
-        rid = self.engine.submit(w.Generate(labels, doc.noise, self.precision, tag=tag))
+        rid = self._generates.track(self.engine.submit(w.Generate(labels, doc.noise, self.precision, tag=tag),
+                                                       on_message=self._on_generate_answer))
         if not self.engine.worker.synchronous:
             self._lent[rid] = doc.noise
-        self._latest_generate = rid
         return rid
+
+    def _on_generate_answer(self, msg: w.Message) -> None:
+        self._lent.pop(msg.request_id, None)  # its only message is its last: Generated, Superseded or Failed
+        if isinstance(msg, w.Generated) and self._generates.wants(msg):
+            self._on_generated(msg)
 
     def _on_pushed(self, step: Step) -> None:
         if self.live and layers_of(step.command) & NOISE_AFFECTS_IMAGE:
             self.generate(step)
 
     def _on_generated(self, msg: w.Generated) -> None:
-        if msg.request_id < self._latest_generate or not isinstance(msg.tag, GenerateTag) or \
-                msg.tag.document != self.document_epoch:
+        if not isinstance(msg.tag, GenerateTag) or msg.tag.document != self.document_epoch:
             return
         image = image_to_uint8(msg.image)
         if not self._fits(image):  # cannot happen for a request of this epoch; never let it in regardless
@@ -161,14 +163,13 @@ class GenerationController(QObject):
         noises = tuple(noise_ops.reseeded_noise(doc, s) for s in seeds)
         self._variation_locks = doc.locked.copy()  # adopting reproduces exactly these noise maps
         labels = w.snapshot(doc.labels)
-        self._latest_variations = self.engine.submit(
-            w.GenerateBatch(labels, noises, self.precision,
-                            tag=VariationsTag(seeds, self._look_request(labels), self.document_epoch)))
-        return self._latest_variations
+        request = w.GenerateBatch(labels, noises, self.precision,
+                                  tag=VariationsTag(seeds, self._look_request(labels), self.document_epoch))
+        return self._variations.track(self.engine.submit(request, on_message=self._on_batch))
 
-    def _on_batch(self, msg: w.BatchGenerated) -> None:
-        if msg.request_id < self._latest_variations or not isinstance(msg.tag, VariationsTag) or \
-                msg.tag.document != self.document_epoch:
+    def _on_batch(self, msg: w.Message) -> None:
+        if not isinstance(msg, w.BatchGenerated) or not self._variations.wants(msg) or \
+                not isinstance(msg.tag, VariationsTag) or msg.tag.document != self.document_epoch:
             return
         images = [image_to_uint8(im) for im in msg.images]
         if msg.tag.look is not None:

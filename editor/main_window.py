@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import worker as w
+from engine.jobs import Latest
 
 from .canvas import OVERLAY, SIDE_BY_SIDE, CanvasWidget
 from .dialogs import show_error
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.ctx = ToolContext(self.session, self.state, self.canvas, self.noise)
         self.tools = {cls.name: cls(self.ctx) for cls in ALL_TOOLS}
         self._pending_project: tuple[LabelDocument, Path | str | None] | None = None
+        self._loads = Latest()  # the newest model load: the pending project waits for it
         self.setCentralWidget(self.canvas)
         self._build_docks()
         self._build_actions()
@@ -389,8 +391,11 @@ class MainWindow(QMainWindow):
             if ref is not None and not self._keeps_document(ref) and \
                     not self.confirm_discard(f"switching to the model {folder.name}"):
                 return None
-        self._model_request = self.models.load(folder)
-        return self._model_request
+        return self._loads.track(self.models.load(folder, on_message=self._on_load_answer))
+
+    def _on_load_answer(self, msg: w.Message) -> None:
+        if isinstance(msg, w.Failed) and self._loads.wants(msg):
+            self._pending_project = None  # the project waited for this model (the dialog says why)
 
     def _make_variations(self) -> None:
         self.variations_dock.raise_()
@@ -438,11 +443,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_failed(self, msg: w.Failed):
-        if msg.request_id == getattr(self, "_model_request", None):
-            self._pending_project = None
+        """Every engine failure that no handler reported itself (EngineClient.submit(reports_failure=...))."""
         self.statusBar().showMessage(msg.text, 8000)
-        if msg.request_id != getattr(self.models, "_import_id", None):  # the import reports its own
-            show_error(self, "Engine", msg.text, msg.details)
+        show_error(self, "Engine", msg.text, msg.details)
 
     def show_photo_dialog(self):
         from .photo_dialog import PhotoToLayoutDialog

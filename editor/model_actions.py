@@ -30,9 +30,9 @@ class ModelActions(QObject):
         self.run_import_dialog = lambda dlg: dlg.exec() == QDialog.DialogCode.Accepted  # tests replace it
         engine.modelLoaded.connect(lambda m: self.remember(m.folder))
 
-    def load(self, folder) -> int:
+    def load(self, folder, on_message=None) -> int:
         """Submit the load itself; menus go through the window's load_model (it asks about unsaved work)."""
-        return self.engine.submit(w.LoadModel(Path(folder), self.device))
+        return self.engine.submit(w.LoadModel(Path(folder), self.device), on_message=on_message)
 
     def open_model_folder(self):
         folder = choose_dir(self.window, "Open model folder (config.json + safetensors)", "models")
@@ -81,8 +81,9 @@ class ModelActions(QObject):
 
     def start_import(self, **kwargs) -> int:
         self._import_fields = None
+        # its failures go back to the import dialog or its own error box, not the window's engine dialog
         self._import_id = self.engine.submit(tasks.ImportRun(**kwargs), on_message=self._on_import_message,
-                                             owner="import")
+                                             owner="import", reports_failure=True)
         # None: no Cancel button (Qt's API; PySide6's stubs want a str)
         self._progress = QProgressDialog("Importing OASIS run…", None, 0, 100, self.window)  # type: ignore[call-overload]
         self._progress.setWindowTitle("Import")
@@ -117,4 +118,5 @@ class ModelActions(QObject):
             self.window.statusBar().showMessage(f"Import failed: {msg.text}", 8000)
             QTimer.singleShot(0, lambda: self.ask_import(fields=fields, problem=f"Import failed: {msg.text}"))
         else:
+            self.window.statusBar().showMessage(msg.text, 8000)
             show_error(self.window, "Import failed", msg.text, msg.details)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from engine import worker as w
 from engine.errors import InputError
 from engine.imagefiles import image_to_uint8, picture_to_model_input, read_picture
+from engine.jobs import Latest
 
 from .canvas import rgb_qimage
 from .document.export import colourise, fit_photo, resize_rgb
@@ -43,8 +44,8 @@ class PhotoToLayoutDialog(QDialog):
         self.session = generation.session
         self.photo: np.ndarray | None = None  # H x W x 3 uint8 at the model size (after crop/pad + resize)
         self._raw: np.ndarray | None = None
-        self._segment_id = 0
-        self._recreate_id = 0
+        self._segments = Latest()  # latest-wins: only the newest request's answer is shown
+        self._recreations = Latest()
         self.recreated: list[tuple[int, np.ndarray]] = []
 
         open_btn = QPushButton(qta.icon("fa5s.folder-open"), "Open photo…")
@@ -91,9 +92,6 @@ class PhotoToLayoutDialog(QDialog):
         self.segment_btn.clicked.connect(self.segment)
         self.recreate_btn.clicked.connect(self.recreate)
         self.results.itemClicked.connect(self._adopt)
-        engine.segmented.connect(self._on_segmented)
-        engine.batchGenerated.connect(self._on_recreated)
-        engine.failed.connect(self._on_failed)
         self.session.changed.connect(lambda layers: "labels" in layers and self._show_layout())
         self.session.modelChanged.connect(self._on_model_changed)
         self.session.documentReplaced.connect(self._on_model_changed)  # recreations were of another layout
@@ -103,7 +101,8 @@ class PhotoToLayoutDialog(QDialog):
     def _on_model_changed(self):
         """Everything here was made at the old model's size: the photo is fitted again, the
         recreations and any answer still on its way are dropped."""
-        self._segment_id = self._recreate_id = 0
+        self._segments.forget()
+        self._recreations.forget()
         self.recreated = []
         self.results.clear()
         self.status.setText("")
@@ -168,12 +167,18 @@ class PhotoToLayoutDialog(QDialog):
             return
         m = self.session.doc.model
         image = picture_to_model_input(self.photo, m.height, m.width)
-        self._segment_id = self.engine.submit(w.Segment(image, tag="photo"))
+        self._segments.track(self.engine.submit(w.Segment(image, tag="photo"), on_message=self._on_segment_answer))
         self.status.setText("Segmenting…")
 
+    def _on_segment_answer(self, msg: w.Message):
+        if not self._segments.wants(msg):
+            return  # a newer request, or the model changed
+        if isinstance(msg, w.Failed):
+            self.status.setText(msg.text)
+        elif isinstance(msg, w.Segmented):
+            self._on_segmented(msg)
+
     def _on_segmented(self, msg: w.Segmented):
-        if msg.request_id != self._segment_id:
-            return
         self.generation.replace_labels(msg.labels, "photo to layout")
         self.status.setText("Layout from the photo is in the editor: fix it there, then Recreate.")
 
@@ -184,13 +189,19 @@ class PhotoToLayoutDialog(QDialog):
 
         noises = tuple(reseeded_noise(doc, s) for s in seeds)
         self._recreate_seeds = seeds
-        self._recreate_id = self.engine.submit(w.GenerateBatch(w.snapshot(doc.labels), noises, channel="recreate",
-                                                               tag="recreate"))
+        request = w.GenerateBatch(w.snapshot(doc.labels), noises, channel="recreate", tag="recreate")
+        self._recreations.track(self.engine.submit(request, on_message=self._on_recreate_answer))
         self.status.setText("Recreating…")
 
-    def _on_recreated(self, msg: w.BatchGenerated):
-        if msg.request_id != self._recreate_id:
+    def _on_recreate_answer(self, msg: w.Message):
+        if not self._recreations.wants(msg):
             return
+        if isinstance(msg, w.Failed):
+            self.status.setText(msg.text)
+        elif isinstance(msg, w.BatchGenerated):
+            self._on_recreated(msg)
+
+    def _on_recreated(self, msg: w.BatchGenerated):
         self.results.clear()
         self.recreated = []
         size = self.results.iconSize()
@@ -201,10 +212,6 @@ class PhotoToLayoutDialog(QDialog):
                                                            Qt.TransformationMode.SmoothTransformation)
             self.results.addItem(QListWidgetItem(QIcon(pm), f"seed {seed}"))
         self.status.setText(f"{len(msg.images)} recreations in {msg.seconds:.1f} s")
-
-    def _on_failed(self, msg: w.Failed):
-        if msg.request_id in (self._segment_id, self._recreate_id):
-            self.status.setText(msg.text)
 
     def _adopt(self, item):
         seed, rgb = self.recreated[self.results.row(item)]

@@ -4,6 +4,8 @@ Plain data, no Qt: the engine worker (engine/worker.py) adds a job when such a r
 moves it through its states as its messages go out; listeners are called with the new `Job` (an
 immutable snapshot) on the thread that changed it. The editor has one listener, in
 editor/engine_client.py, that re-emits it as a Qt signal on the GUI thread.
+
+Interactive requests are no jobs; `Latest` is their latest-wins rule (only the newest answer counts).
 """
 
 from __future__ import annotations
@@ -89,3 +91,27 @@ class JobRegistry:
             except Exception:  # a broken listener must not stop the job (it runs on the worker thread)
                 log.exception("a listener of the job registry failed on job %d", job.id)
         return job
+
+
+class Latest:
+    """Latest-wins answers for interactive requests (generate, variations, segment): of the requests
+    `track`ed here only the newest one's messages are wanted. An older request that was already running
+    when a newer one was asked still answers (the worker supersedes only queued ones); `wants` says
+    to drop that answer. `forget()`: none is wanted any more (what they were asked about is gone)."""
+
+    def __init__(self) -> None:
+        self._newest: int | None = None
+
+    def track(self, request_id: int) -> int:
+        self._newest = request_id
+        return request_id
+
+    def wants(self, message) -> bool:
+        return self._newest is not None and message.request_id == self._newest
+
+    @property
+    def newest(self) -> int | None:
+        return self._newest
+
+    def forget(self) -> None:
+        self._newest = None

@@ -145,3 +145,16 @@ def test_a_training_job_cancelled_while_queued_is_dropped(tmp_path):
         assert eng.jobs.get(rid).state is JobState.CANCELLED and not (tmp_path / "run").exists()
     finally:
         eng.shutdown()
+
+
+def test_latest_wins_wants_only_the_newest_requests_answer_until_it_is_forgotten():
+    from engine.jobs import Latest
+
+    client = SyncClient()
+    latest = Latest()
+    first = latest.track(client.worker.submit(w.RunTask(lambda ctx: 1, name="first")))
+    second = latest.track(client.worker.submit(w.RunTask(lambda ctx: 2, name="second")))
+    (old,), (new,) = client.of(first, w.TaskFinished), client.of(second, w.TaskFinished)
+    assert not latest.wants(old) and latest.wants(new) and latest.newest == second
+    latest.forget()  # what they were asked about is gone (another model)
+    assert not latest.wants(new) and latest.newest is None
