@@ -89,9 +89,6 @@ class EditorSession(QObject):
         """The document commands of the history, oldest first (the first `history.index` are done)."""
         return self.history.commands()
 
-    def top_command(self) -> Step | None:
-        return self.history.top
-
     @property
     def is_clean(self) -> bool:
         return self.history.is_clean

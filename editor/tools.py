@@ -157,9 +157,6 @@ class BrushTool(Tool):
     def drop(self):
         self._stroke = self._last = None  # the half stroke went with the old document (History.reset)
 
-    def class_name(self) -> str:
-        return self.doc.model.class_names[self.class_index()]
-
 
 class EraserTool(BrushTool):
     name, label, icon, shortcut = "eraser", "Eraser", "fa5s.eraser", "E"
