@@ -165,7 +165,8 @@ def _train(args, dist) -> int:
         spec = saved
         if args.iterations:
             spec.settings = dataclasses.replace(spec.settings, iterations=args.iterations)
-        changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d)) if v is not None}
+        changed = {k: v for k, v in (("lr_g", args.lr_g), ("lr_d", args.lr_d),
+                                      ("lambda_perceptual", args.lambda_perceptual)) if v is not None}
         if args.colour_strength is not None:
             changed["augment"] = dataclasses.replace(spec.settings.augment, colour_strength=args.colour_strength)
         if args.discriminator is not None and args.discriminator != spec.arch.d_kind:
@@ -177,6 +178,7 @@ def _train(args, dist) -> int:
         if args.precision is not None and args.precision != spec.settings.precision:
             changed["precision"] = args.precision
         spec.settings = dataclasses.replace(spec.settings, **changed)
+        spec.settings.validate()  # the changed values as strictly as a new run's
         if args.upsample is not None and args.upsample != spec.arch.upsample:
             # same weights, another upsampling: fine-tunes a nearest-upsampling run into a bilinear one
             spec.arch = dataclasses.replace(spec.arch, upsample=args.upsample)
@@ -197,7 +199,8 @@ def _train(args, dist) -> int:
                                        ("sample_every", args.sample_every), ("bn_batches", args.bn_batches),
                                        ("snapshot_every", args.snapshot_every),
                                        ("min_zoom", args.min_zoom), ("max_zoom", args.max_zoom),
-                                       ("copy_paste_prob", args.copy_paste)) if v is not None}
+                                       ("copy_paste_prob", args.copy_paste),
+                                       ("lambda_perceptual", args.lambda_perceptual)) if v is not None}
         overrides["data_augment"] = augment_mode
         if augment_mode == "public":  # the public code has neither copy-paste nor augmentation in front of D
             overrides["augment"] = AugmentSettings(colour=False, translation=0.0, cutout=0.0)
@@ -300,7 +303,7 @@ def _cmd_export(args) -> int:
 
 def register(sub) -> None:
     s = sub.add_parser("train-oasis", help="train an OASIS model on photos with label maps (resumable;"
-                       " --lr-g/--lr-d/--colour-strength may change on --resume and are recorded)")
+                       " --lr-g/--lr-d/--lambda-perceptual/--colour-strength may change on --resume and are recorded)")
     s.add_argument("--dataset", choices=("ade20k", "cityscapes", "coco-stuff", "folder"),
                    help="layout of --data (docs/training.md); default: folder, or the old photos + --labels call")
     s.add_argument("--data", type=Path, required=True, help="dataset root (or, without --dataset, a folder of photos)")
@@ -329,6 +332,9 @@ def register(sub) -> None:
     s.add_argument("--lr-g", type=float)
     s.add_argument("--lr-d", type=float)
     s.add_argument("--seed", type=int)
+    s.add_argument("--lambda-perceptual", type=float, metavar="W",
+                   help="weight of G's feature distance to the photo of its crop (default 0: off; may change on"
+                        " --resume)")
     s.add_argument("--upsample", choices=UPSAMPLE_MODES,
                    help="generator x2 upsampling (default: the preset's; with --resume, switches the run)")
     s.add_argument("--colour-strength", type=float, help="scale of the colour augmentation (1 = DiffAugment)")

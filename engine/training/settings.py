@@ -47,6 +47,8 @@ class TrainSettings(VersionedConfig):
     load_scale: float = 286 / 256  # "public": resize to this x the frame before the random crop
     regularizers: RegularizerSettings = field(default_factory=RegularizerSettings)  # docs/regularizers.md
     mixdl_latents: int = 3  # MixDL: N latents mixed into one anchor, all rendered with one batch label map
+    # G's feature distance to the photo of its crop (engine/training/reconstruction.py); 0: OASIS as published
+    lambda_perceptual: float = 0.0
 
     @classmethod
     def upgrade(cls, d: dict, version: int) -> dict:
@@ -62,8 +64,8 @@ class TrainSettings(VersionedConfig):
         p: list[str] = []
         for name in ("iterations", "batch_size", "mixdl_latents"):
             in_range(p, name, getattr(self, name), 1)
-        for name in ("lr_g", "lr_d", "lambda_labelmix", "bn_batches", "checkpoint_every", "sample_every",
-                     "snapshot_every", "height", "width"):
+        for name in ("lr_g", "lr_d", "lambda_labelmix", "lambda_perceptual", "bn_batches", "checkpoint_every",
+                     "sample_every", "snapshot_every", "height", "width"):
             in_range(p, name, getattr(self, name), 0)
         for name in ("beta1", "beta2", "ema_decay", "per_class_noise_prob", "copy_paste_prob"):
             in_range(p, name, getattr(self, name), 0.0, 1.0)

@@ -43,6 +43,7 @@ from .distributed import Distributed
 from .ema import ema_decay_at, recollect_batchnorm, update_ema
 from .losses import labelmix_loss, labelmix_mask, n_plus_1_loss
 from .presets import ArchPreset
+from .reconstruction import FeatureReconstruction
 from .samples import write_sample_grid
 from .settings import TrainSettings
 from .stream import (
@@ -184,6 +185,7 @@ class OasisTrainer:
         self.last_losses: dict[str, float] = {}
         self._bn_fresh_at = -1  # iteration at which the EMA BN statistics were last recollected
         self.reg, self.opt_p = self._build_regularizers()
+        self.perceptual = self._build_perceptual()
 
     def _fit_feature_conditioning(self, batches: int = 8) -> None:
         """The feature D's fixed channel standardisation from real crops, drawn from a stream of their own
@@ -210,6 +212,16 @@ class OasisTrainer:
         opt_p = (torch.optim.Adam(reg.proj.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
                  if reg.proj is not None else None)  # a projection head exists when MixDL is on
         return reg, opt_p
+
+    def _build_perceptual(self) -> FeatureReconstruction | None:
+        """G's feature distance to the photo of its crop, when asked for; shares the feature D's backbone."""
+        if not self.spec.settings.lambda_perceptual:
+            return None
+        backbone = self.D.backbone if isinstance(self.D, FeatureDiscriminator) else None
+        loss = FeatureReconstruction(backbone)
+        if backbone is None:
+            loss._backbone[0].to(self.device)
+        return loss
 
     def _d_last_layer(self) -> nn.Conv2d:
         """D's last 1x1 convolution (both kinds of D have one): its input is the feature the regularisers use."""
@@ -286,6 +298,10 @@ class OasisTrainer:
             out = self.D(augment_image(fake, p))
         loss_g = n_plus_1_loss(out, augment_labels(lab, p, unk), for_real=True, unknown_index=unk, reduce=counts)
         reg_losses = {}
+        if self.perceptual is not None:  # the un-augmented image against the photo of the same crop
+            with self.autocast():
+                reg_losses["g_perceptual"] = self.perceptual(fake, real)
+            loss_g = loss_g + s.lambda_perceptual * reg_losses["g_perceptual"]
         if regs.mixdl:
             c, mixdl_fake, reg_losses["g_mixdl"] = self._g_mixdl(lab)
             loss_g = loss_g + regs.mixdl_lambda_g * reg_losses["g_mixdl"]
