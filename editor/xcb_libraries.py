@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 # What PySide6 6.11's plugins/platforms/libqxcb.so, lib/libQt6XcbQpa.so.6 and lib/libQt6Gui.so.6 link
 # against outside Qt and libc/libstdc++ (readelf -d, NEEDED), with the Debian 12 package of each; the
 # README's apt-get line is this table.
-# tests/desktop/test_xcb_libraries.py checks this table against the installed plugin.
+# tests/editor/test_xcb_libraries.py checks this table against the installed plugin.
 XCB_LIBRARIES = {
     "libxcb.so.1": "libxcb1",
     "libxcb-cursor.so.0": "libxcb-cursor0",

@@ -26,7 +26,7 @@ def lrelu(x: torch.Tensor) -> torch.Tensor:
 #  * conv3x3(nearest_up2(x)) == conv_transpose 4x4 stride 2 (padding 1) on the small map: per axis
 #    the four output phases see the kernel taps [k2, k1+k2, k0+k1, k0]; again 2.25x fewer
 #    multiply-adds and no upsampled copy of x. Zero padding matches on both sides.
-# tests/oneshot/test_layers.py checks both against the plain formulation in float64.
+# tests/engine/oneshot/test_layers.py checks both against the plain formulation in float64.
 _UP_TAPS = torch.tensor([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 

@@ -1,4 +1,5 @@
-"""GUI fixtures: a main window with the real engine worker on the tiny 12-class 64x64 model."""
+"""Editor fixtures: a main window with the real engine worker on the tiny 12-class 64x64 model (GUI
+tests), and a small model reference with a seeded generator for the headless import / export tests."""
 
 import os
 
@@ -8,10 +9,25 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
+from editor.document import ModelReference  # noqa: E402
 from tests.conftest import release_window  # noqa: E402
 
 QCoreApplication.setOrganizationName("OASIS Studio tests")  # keep QSettings away from the user's
 QCoreApplication.setApplicationName("OASIS Studio tests")
+
+NAMES = ("unknown", "Sky", "water", "tree", "rock", "building")
+PALETTE = ((0, 0, 0), (70, 130, 230), (20, 50, 160), (20, 100, 30), (130, 90, 70), (200, 60, 60))
+
+
+@pytest.fixture
+def model():
+    return ModelReference(folder="/nowhere", class_names=NAMES, palette=PALETTE, unknown_index=0, z_dim=8,
+                          height=24, width=32)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
 
 
 @pytest.fixture

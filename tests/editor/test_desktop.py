@@ -131,7 +131,7 @@ def test_drop_photo_opens_photo_to_layout_and_project_opens(desk, tmp_path):
 
 def test_labelme_json_goes_through_the_mapping_dialog(desk, tmp_path):
     from editor.dialogs import ERRORS_SHOWN
-    from tests.desktop.test_labelme_json import shape, write_labelme_json
+    from tests.editor.document.test_labelme_json import shape, write_labelme_json
 
     path = write_labelme_json(tmp_path / "street.json", [
         shape("Class 4", [(0, 0), (63, 31)], "rectangle"),

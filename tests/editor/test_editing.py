@@ -6,7 +6,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from editor.document.project_file import load_project
-from tests.gui.conftest import assert_same, drag, generate_and_wait, snapshot
+from tests.editor.conftest import assert_same, drag, generate_and_wait, snapshot
 
 
 def test_paint_then_generate(qtbot, window):

@@ -3,7 +3,7 @@ list its room and can be opened from View."""
 
 from __future__ import annotations
 
-from tests.gui.test_document_safety import tmp_settings  # noqa: F401 (fixture)
+from tests.editor.test_document_safety import tmp_settings  # noqa: F401 (fixture)
 
 MIN_CLASS_ROWS = 8
 

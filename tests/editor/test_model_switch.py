@@ -7,7 +7,7 @@ import errno
 
 import numpy as np
 
-from tests.gui.test_document_safety import paint, small_model_dir, tmp_settings, win  # noqa: F401 (fixtures)
+from tests.editor.test_document_safety import paint, small_model_dir, tmp_settings, win  # noqa: F401 (fixtures)
 
 
 def switch(qtbot, w, folder):

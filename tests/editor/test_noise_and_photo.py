@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from tests.gui.conftest import drag, generate_and_wait
+from tests.editor.conftest import drag, generate_and_wait
 
 FAR_MARGIN = 8  # pixels: "far outside" starts this far from the brushed region
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.datasets import layouts
+from tests.engine.datasets import layouts
 
 FAST = ("--threads", "1", "--bn-batches", "1", "--checkpoint-every", "3", "--sample-every", "3")
 

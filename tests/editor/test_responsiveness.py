@@ -11,7 +11,7 @@ import time
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from tests.gui.conftest import drag
+from tests.editor.conftest import drag
 
 STALL_BOUND_MS = 50
 

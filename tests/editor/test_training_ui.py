@@ -14,7 +14,7 @@ from PIL import Image
 
 BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx"
 ITERATIONS = 12
-TINY_NETWORKS = {"ch_g": 4, "ch_d": 4, "bernoulli_warmup_iters": 2}  # as tests/oneshot: steps take milliseconds
+TINY_NETWORKS = {"ch_g": 4, "ch_d": 4, "bernoulli_warmup_iters": 2}  # as tests/engine/oneshot: steps take milliseconds
 
 pytestmark = pytest.mark.skipif(not (BMX / "image.jpg").exists(), reason="shared bmx data not available")
 

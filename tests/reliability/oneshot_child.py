@@ -5,7 +5,7 @@ A tiny SIV-GAN run that checkpoints every 2 iterations (the CLI's presets checkp
 import sys
 
 from engine.oneshot.trainer import train
-from tests.oneshot.oneshot_testdata import tiny_config
+from tests.engine.oneshot.oneshot_testdata import tiny_config
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ def test_training_into_a_read_only_folder_and_a_locked_run(sandbox, tmp_path):
 
 
 def test_oneshot_training_into_a_read_only_folder(sandbox):
-    from tests.oneshot.oneshot_testdata import BMX_IMAGE
+    from tests.engine.oneshot.oneshot_testdata import BMX_IMAGE
 
     proc = sandbox.run(["-m", "engine", "train-oneshot", "--images", BMX_IMAGE, "--out",
                         str(sandbox.readonly / "oneshot"), "--iterations", "2", "--max-size", "48", "--threads", "1"])

@@ -123,7 +123,7 @@ def test_oasis_write_errors_are_one_line(data, tmp_path, monkeypatch, capsys, er
     (PermissionError(errno.EACCES, "Permission denied"), "Permission denied"),
 ], ids=["disk-full", "no-permission"])
 def test_oneshot_write_errors_are_one_line(tmp_path, monkeypatch, capsys, error, expected):
-    from tests.oneshot.oneshot_testdata import BMX_IMAGE
+    from tests.engine.oneshot.oneshot_testdata import BMX_IMAGE
 
     def failing_write(path, _data):
         error.filename = str(path)
@@ -164,7 +164,7 @@ def test_cancel_takes_effect_within_2_seconds(data, tmp_path):
     from engine.training.presets import ARCH_PRESETS
     from engine.training.settings import TrainSettings
     from engine.training.trainer import OasisTrainer, RunSpec
-    from tests.oneshot.oneshot_testdata import tiny_config
+    from tests.engine.oneshot.oneshot_testdata import tiny_config
 
     torch.set_num_threads(1)
     names, palette = read_classes(data / "classes.json")

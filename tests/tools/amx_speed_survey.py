@@ -1,7 +1,7 @@
 """The measurement behind 'auto = bf16 on a CPU with AMX' (docs/performance.md): one run, interleaved,
 exact fp32 vs 'auto' with OASIS_FORCE_AMX=0 (fp32 fast path) vs =1 (bf16), generate and segment.
 
-    python -m tests.fast.amx_speed_survey [--width 64 | --model DIR] [--rounds 3] [--threads 1]
+    python -m tests.tools.amx_speed_survey [--width 64 | --model DIR] [--rounds 3] [--threads 1]
 
 Only the ratios of one run mean something on a shared machine; on a CPU without AMX the bf16 column
 shows the emulation's cost instead.
@@ -47,7 +47,7 @@ def main():
         return inference.segment_logits(model, photo, "auto")
 
     saved = os.environ.get(FORCE_AMX_ENV)
-    times = {(w, k): [] for w in ("generate", "segment") for k in KINDS}
+    times: dict[tuple[str, str], list[float]] = {(w, k): [] for w in ("generate", "segment") for k in KINDS}
     try:
         for w, k in times:
             call(w, k)  # warm-up: builds the fast paths

@@ -1,6 +1,6 @@
-"""The measurement behind tests/fast/precision_bounds.py: bf16 fast path vs exact fp32.
+"""The measurement behind tests/engine/fast/precision_bounds.py: bf16 fast path vs exact fp32.
 
-    python -m tests.fast.bf16_error_survey      # from the repository root; ~30 s on 1 thread
+    python -m tests.tools.bf16_error_survey      # from the repository root; ~30 s on 1 thread
 
 Runs on any CPU (bf16 arithmetic is emulated without AMX, only slower; emulation may round
 differently, so rerun it on the CPU whose numbers you quote).
@@ -22,8 +22,8 @@ from engine.fast.synthetic import random_model, scene_labels
 from engine.importer import import_oasis_run
 from engine.oasis_generator import OasisGenerator
 from tests.conftest import FIXTURE_RUN
-from tests.fast.precision_bounds import autocast_bf16_reference, rel_l2
-from tests.fast.test_incremental import _random_edit
+from tests.engine.fast.precision_bounds import autocast_bf16_reference, rel_l2
+from tests.engine.fast.test_incremental import _random_edit
 
 
 def _measure(rows, name, model, labels, z):
@@ -57,7 +57,7 @@ def _measure_edits(rows, name, model, seed):
 def main():
     torch.set_num_threads(1)
     print(cpu_model(), "| torch", torch.__version__)
-    rows = {"batch": [], "instance": [], "bundled": []}
+    rows: dict[str, list[tuple]] = {"batch": [], "instance": [], "bundled": []}
     for option in ({}, {"param_free_norm": "instance"}, {"noise_3d": False}, {"upsample": "bilinear"}):
         kind = "instance" if option.get("param_free_norm") == "instance" else "batch"
         for seed in range(3):
@@ -76,7 +76,7 @@ def main():
                              with_discriminator=False)
         z = np.random.default_rng(seed).standard_normal(64).astype(np.float32)
         _measure(rows["batch"], f"random_model 96x64 seed {seed}", model, scene_labels(96, 64, 9, seed=2, regions=6), z)
-    for seed, upsample in ((3, "nearest"), (4, "bilinear")):  # the models of tests/fast/test_incremental.py
+    for seed, upsample in ((3, "nearest"), (4, "bilinear")):  # the models of tests/engine/fast/test_incremental.py
         torch.manual_seed(0)
         model = random_model("ade20k", seed=seed, base_width=2, height=96, width=64, semantic_nc=9,
                              with_discriminator=False, upsample=upsample)

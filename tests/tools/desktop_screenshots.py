@@ -1,4 +1,4 @@
-"""Screenshots for docs/desktop.md: `python -m editor.desktop_screenshots OUT_DIR [--model DIR]` (xvfb-run).
+"""Screenshots for docs/desktop.md: `python -m tests.tools.desktop_screenshots OUT_DIR [--model DIR]` (xvfb-run).
 
 Writes desktop_mapping.png (the class-mapping dialog for a labelme file whose names partly differ from the
 landscape classes), desktop_shortcuts.png (the shortcuts sheet) and, with --model, desktop_dark.png (the
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-LANDSCAPE_CLASSES = Path(__file__).resolve().parents[1] / "resources" / "landscapes" / "classes.json"
+LANDSCAPE_CLASSES = Path(__file__).resolve().parents[2] / "resources" / "landscapes" / "classes.json"
 
 
 def landscape_model():
-    from .document import ModelReference
+    from editor.document import ModelReference
 
     classes = json.loads(LANDSCAPE_CLASSES.read_text())["classes"]
     return ModelReference("(landscape classes)", tuple(c["name"] for c in classes),
@@ -28,10 +28,9 @@ def landscape_model():
 
 
 def mapping_dialog_shot(out: Path) -> None:
+    from editor.class_mapping_dialog import ClassMappingDialog
+    from editor.document.label_import import prepare_import
     from engine import labelformats as lf
-
-    from .class_mapping_dialog import ClassMappingDialog
-    from .document.label_import import prepare_import
 
     names = ["_background_", "Sky", "WATER", "trees", "Mountain", "road", "person"]
     labels = np.repeat(np.arange(len(names)), 256 * 256 // len(names) + 1)[:256 * 256].reshape(256, 256)
@@ -55,9 +54,9 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from . import desktop, theme
-    from .engine_client import EngineClient
-    from .main_window import MainWindow
+    from editor import desktop, theme
+    from editor.engine_client import EngineClient
+    from editor.main_window import MainWindow
 
     QCoreApplication.setOrganizationName("OASIS Studio screenshots")  # never the user's settings
     app = QApplication([sys.argv[0]])

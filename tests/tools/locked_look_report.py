@@ -1,6 +1,6 @@
 """How much a locked region changes when the rest is reseeded: noise lock alone against the kept look.
 
-    python -m editor.locked_look_report [--model resources/default_model] [--seeds 8]
+    python -m tests.tools.locked_look_report [--model resources/default_model] [--seeds 8]
 
 For each layout (a real label map of resources/landscapes, centre-cropped and scaled to the model's
 size) the sky is locked, the image for seed 0 is made, and for each new seed the mean absolute pixel
@@ -19,14 +19,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from editor.document.label_document import seed_noise_map
+from editor.document.locked_look import SEAM_PX, LockedLook, keep_weights
 from engine.api import load_model
 from engine.fast import inference
 from engine.imagefiles import image_to_uint8
 
-from .document.label_document import seed_noise_map
-from .document.locked_look import SEAM_PX, LockedLook, keep_weights
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAYOUTS = ("hill_sunset", "dune")  # held out of training, both with a large sky
 SKY = 1
 

@@ -1,6 +1,6 @@
 """Long OASIS training run (tiny preset) that samples the process RSS; NOT part of the test suite.
 
-    nice -n 10 python -m tests.reliability.long_memory_run --iterations 3000 --every 25 \
+    nice -n 10 python -m tests.tools.long_memory_run --iterations 3000 --every 25 \
         --csv docs/images/reliability_memory.csv --png docs/images/reliability_memory.png
 
 Checkpoints (with EMA BatchNorm re-collection) and sample grids are written periodically as in a real
@@ -78,8 +78,7 @@ def main(argv=None) -> int:
     from engine.training.presets import ARCH_PRESETS
     from engine.training.settings import TrainSettings
     from engine.training.trainer import OasisTrainer, RunSpec
-
-    from .synthetic import write_dataset
+    from tests.reliability.synthetic import write_dataset
 
     with tempfile.TemporaryDirectory() as tmp:
         data = write_dataset(Path(tmp) / "data")

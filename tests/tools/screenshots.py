@@ -1,4 +1,4 @@
-"""Screenshots of the real window for the user guide: `python -m editor.screenshots OUTDIR --model DIR`.
+"""Screenshots of the real window for the user guide: `python -m tests.tools.screenshots OUTDIR --model DIR`.
 
 Drives the editor as a person would (open a label map, paint, generate, noise brush, variations, photo
 to layout) and saves docs/images/editor_*.png. Run under Xvfb (xvfb-run) or QT_QPA_PLATFORM=offscreen.
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LAYOUT = REPO / "resources" / "landscapes" / "labels" / "hill_sunset.png"
 
 
@@ -25,9 +25,9 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .canvas import SIDE_BY_SIDE
-    from .engine_client import EngineClient
-    from .main_window import MainWindow
+    from editor.canvas import SIDE_BY_SIDE
+    from editor.engine_client import EngineClient
+    from editor.main_window import MainWindow
 
     QCoreApplication.setOrganizationName("OASIS Studio screenshots")
     _app = QApplication.instance() or QApplication([sys.argv[0]])  # kept alive for the whole run
@@ -62,8 +62,8 @@ def main(argv=None) -> int:
     doc = win.session.doc
     h, w = doc.shape
     # a few strokes on top, the way a person refines a layout
-    from .document import painting
-    from .document.commands import diff_edit
+    from editor.document import painting
+    from editor.document.commands import diff_edit
 
     names = list(doc.model.class_names)
     before = doc.labels.copy()
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     win.view_mode.setCurrentText(SIDE_BY_SIDE)
     win.select_tool("noise")
     win.noise.brush_action = "Lock region"
-    from .document import noise_ops
+    from editor.document import noise_ops
 
     win.session.push(noise_ops.set_lock(doc, painting.rectangle(doc.shape, (0, 0), (w - 1, h // 3)), True))
     win.noise_panel.action.setCurrentText("Resample (one vector)")

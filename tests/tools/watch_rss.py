@@ -1,6 +1,6 @@
 """Sample the RSS of a running training process (e.g. the default model's long run); NOT a test.
 
-    python -m tests.reliability.watch_rss --pid PID --log RUN/train.log --csv out.csv --png out.png
+    python -m tests.tools.watch_rss --pid PID --log RUN/train.log --csv out.csv --png out.png
 
 Reads /proc/PID/statm every --every seconds and pairs it with the last iteration the run's log
 printed, so the curve covers a real run (checkpoints, BN re-collection, sample grids included)

@@ -45,7 +45,7 @@ def test_cityscapes_public_augmentation_at_the_given_size(tmp_path):
 
 def test_steps_past_the_planned_iterations_keep_drawing(tmp_path):
     from engine.training.distributed import Distributed
-    from tests.training.ddp_worker import make_trainer
+    from tests.engine.training.ddp_worker import make_trainer
 
     trainer = make_trainer(tmp_path / "run", layouts.folder(tmp_path / "data", 2), 2, Distributed(), iterations=1)
     for _ in range(3):

@@ -2,7 +2,7 @@
 
 Images are in [-1, 1]; one 8-bit level is 2/255 = 0.0078.
 - float32 fast paths reorder sums only: 1e-5 max abs.
-- bfloat16 convolutions (what 'auto' runs on a CPU with AMX): `python -m tests.fast.bf16_error_survey`
+- bfloat16 convolutions (what 'auto' runs on a CPU with AMX): `python -m tests.tools.bf16_error_survey`
   measured at most 0.0024 max abs over 29 batch-norm cases (tiny random models, the public-code
   fixture, 48 incremental edits; 0.0029 in an earlier run with other seeds) on a Xeon with AMX, and
   the fast path's relative L2 error at most 0.60x (0.77x on the bundled 256x256 model) that of the

@@ -19,7 +19,7 @@ from engine.fast.session import GenerationSession
 from engine.fast.synthetic import random_model, scene_labels
 from engine.oasis_generator import OasisGenerator
 from tests.conftest import VECTORS
-from tests.fast.precision_bounds import (
+from tests.engine.fast.precision_bounds import (
     BF16_VS_AUTOCAST,
     EXACT_MAX_ABS,
     autocast_bf16_reference,

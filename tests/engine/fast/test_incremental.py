@@ -14,8 +14,8 @@ from engine.fast.synthetic import (
     stroke_mask,
 )
 from tests.conftest import VECTORS
-from tests.fast.precision_bounds import EXACT_MAX_ABS as EXACT_TOL
-from tests.fast.precision_bounds import max_abs_bound
+from tests.engine.fast.precision_bounds import EXACT_MAX_ABS as EXACT_TOL
+from tests.engine.fast.precision_bounds import max_abs_bound
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 # shared/ sits beside the checkout (also in CI)
-BMX = str(Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx")
+BMX = str(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "one-shot" / "bmx")
 BMX_IMAGE = os.path.join(BMX, "image.jpg")
 BMX_MASK = os.path.join(BMX, "mask.png")
 

