@@ -368,3 +368,7 @@ def register(sub) -> None:
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--overwrite", action="store_true")
     s.set_defaults(func=_cmd_export)
+
+    from .segmenter import register as register_segmenter
+
+    register_segmenter(sub)
