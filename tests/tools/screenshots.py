@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     win.ask_to_save = False
     # The 576x384 layout on a 256x256 model: stretched, as opening did before it asked crop / pad /
     # stretch (the question is a modal dialog nobody would answer here).
-    win.ask_label_fit = lambda name, shape, model_shape: "stretch"
+    win.ask_label_fit = lambda name, shape, model_shape: "stretch"  # type: ignore[attr-defined]  # read by getattr
     win.resize(1360, 860)
     win.show()
 
