@@ -102,15 +102,18 @@ def load_project(path: Path) -> LabelDocument:
                 raise InputError("manifest.json is not valid JSON", path) from None
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise InputError("not an OASIS Studio project (manifest format)", path)
-            if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
-                raise InputError(f"project version {manifest.get('version')!r} is newer than this app reads", path)
+            version = manifest.get("version")
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise InputError(f"project version must be an integer, got {version!r}", path)
+            if version > VERSION:
+                raise InputError(f"project version {version} is newer than this app reads", path)
             model = ModelReference.from_dict(manifest.get("model", {}), path)
             labels = _png(z, "labels.png", path, "P").astype(np.uint8)
             noise = _npy(z, "noise.npy", path)
             locked = _npy(z, "locked.npy", path)
             image = _png(z, "image.png", path, "RGB").copy() if manifest.get("has_image") else None
             seed = manifest.get("seed")
-            if not isinstance(seed, int):
+            if isinstance(seed, bool) or not isinstance(seed, int):  # JSON true/false are ints to Python
                 raise InputError(f"seed must be an integer, got {seed!r}", path)
     except zipfile.BadZipFile:
         raise InputError("not a project file (not a zip archive)", path) from None
