@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from ..errors import InputError
 from . import checkpoint as ckpt
@@ -27,9 +28,11 @@ from .trainer import RUN_FILE
 COPIED = (RUN_FILE, "state.json", ckpt.CHECKPOINT_FILE)
 
 
-def tune_segmenter(trainer, iterations: int, lr: float, log=lambda it, loss: None) -> list[float]:
+def tune_segmenter(trainer, iterations: int, lr: float, log=lambda it, loss: None,
+                   balanced: bool = True) -> list[float]:
     """`iterations` Adam steps on D's trainable parameters (fresh moments; the run's betas) with the
-    real-image term only, the run's crops and augmentation. Returns the losses. Leaves the trainer's
+    real-image term only, the run's crops and augmentation; `balanced=False` drops OASIS's class
+    balancing (plain per-pixel CE, as segmenters are usually trained). Returns the losses. Leaves the trainer's
     iteration count where it was (the crops are the ones its next iterations would draw)."""
     s, unk = trainer.spec.settings, trainer.spec.unknown_index
     opt = torch.optim.Adam(trainer.d_params, lr=lr, betas=(s.beta1, s.beta2))
@@ -44,7 +47,11 @@ def tune_segmenter(trainer, iterations: int, lr: float, log=lambda it, loss: Non
             p = trainer._draw_augment(b, h, w)
             with trainer.autocast():
                 logits = trainer.D(augment_image(real, p))
-            loss = n_plus_1_loss(logits, augment_labels(lab, p, unk), for_real=True, unknown_index=unk)
+            target = augment_labels(lab, p, unk)
+            if balanced:
+                loss = n_plus_1_loss(logits, target, for_real=True, unknown_index=unk)
+            else:
+                loss = F.cross_entropy(logits.float(), target + 1, ignore_index=unk + 1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -93,8 +100,8 @@ def _cmd_tune(args) -> int:
         if it % args.log_every == 0 or it == args.iterations:
             print(f"segmenter it {it}/{args.iterations} | real CE {loss:.3f}", flush=True)
 
-    losses = tune_segmenter(trainer, args.iterations, args.lr, log)
-    record = {"from_run": str(run), "iterations": args.iterations, "lr": args.lr,
+    losses = tune_segmenter(trainer, args.iterations, args.lr, log, balanced=not args.unbalanced)
+    record = {"from_run": str(run), "iterations": args.iterations, "lr": args.lr, "balanced": not args.unbalanced,
               "first_loss": round(losses[0], 4), "last_loss": round(losses[-1], 4)}
     trainer.spec.data.setdefault("segmenter_tuning", []).append(record)
     (out / RUN_FILE).write_text(trainer.spec.to_json())
@@ -110,6 +117,8 @@ def register(sub) -> None:
     s.add_argument("--out", type=Path, required=True, help="new run folder (export it with export-oasis)")
     s.add_argument("--iterations", type=int, default=1000)
     s.add_argument("--lr", type=float, default=4e-4)
+    s.add_argument("--unbalanced", action="store_true", help="plain per-pixel cross-entropy instead of OASIS's"
+                   " class-balanced one (the unknown class ignored either way)")
     s.add_argument("--data", type=Path, help="where the run's photos are now (default: as recorded)")
     s.add_argument("--workers", type=int, default=1)
     s.add_argument("--threads", type=int, default=2)
