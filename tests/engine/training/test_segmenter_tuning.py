@@ -49,3 +49,12 @@ def test_tuning_refuses_bad_arguments_by_name(synthetic_data, tmp_path, capsys):
     (tuned / "x").write_text("keep me")
     assert main(["tune-segmenter", "--run", str(run), "--out", str(tuned), "--iterations", "1"]) == 2
     assert "not empty" in capsys.readouterr().err and (tuned / "x").read_text() == "keep me"
+
+
+def test_unbalanced_tuning_is_recorded(synthetic_data, tmp_path):
+    run, tuned = tmp_path / "run", tmp_path / "tuned"
+    assert main(_args(synthetic_data, run, "--iterations", "1")) == 0
+    assert main(["tune-segmenter", "--run", str(run), "--out", str(tuned), "--iterations", "2", "--unbalanced",
+                 "--threads", "1", "--workers", "0"]) == 0
+    record = json.loads((tuned / RUN_FILE).read_text())["data"]["segmenter_tuning"][-1]
+    assert record["balanced"] is False and record["last_loss"] > 0
