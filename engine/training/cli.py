@@ -297,7 +297,7 @@ def _train(args, dist) -> int:
 def _cmd_export(args) -> int:
     from .export import export_run
 
-    print(export_run(args.run, args.out, overwrite=args.overwrite))
+    print(export_run(args.run, args.out, overwrite=args.overwrite, segmenter_run=args.segmenter_from))
     return 0
 
 
@@ -367,6 +367,9 @@ def register(sub) -> None:
     s.add_argument("--run", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--overwrite", action="store_true")
+    s.add_argument("--segmenter-from", type=Path, metavar="RUN",
+                   help="take the discriminator (the model's segmenter for Photo to layout) from this run on the"
+                        " same classes instead (recorded in the provenance)")
     s.set_defaults(func=_cmd_export)
 
     from .segmenter import register as register_segmenter

@@ -58,3 +58,30 @@ def test_unbalanced_tuning_is_recorded(synthetic_data, tmp_path):
                  "--threads", "1", "--workers", "0"]) == 0
     record = json.loads((tuned / RUN_FILE).read_text())["data"]["segmenter_tuning"][-1]
     assert record["balanced"] is False and record["last_loss"] > 0
+
+
+def test_export_takes_the_segmenter_from_another_run_of_the_same_classes(synthetic_data, tmp_path, capsys):
+    from engine.api import load_model
+
+    g_run, d_run, model_dir = tmp_path / "g", tmp_path / "d", tmp_path / "model"
+    assert main(_args(synthetic_data, g_run, "--iterations", "1")) == 0
+    assert main(_args(synthetic_data, d_run, "--iterations", "1", "--discriminator", "efficientnet-lite0",
+                      "--seed", "3")) == 0
+    assert main(["export-oasis", "--run", str(g_run), "--out", str(model_dir), "--segmenter-from", str(d_run)]) == 0
+    model = load_model(model_dir)
+    assert model.config.discriminator.kind == "efficientnet-lite0"
+    seg = model.config.provenance["segmenter"]
+    assert seg["run"] == str(d_run) and seg["d_kind"] == "efficientnet-lite0"
+    tensors = _tensors(d_run)
+    own = {k[len("D."):]: v for k, v in tensors.items() if k.startswith("D.layer_up_last.")}
+    shipped = dict(model.discriminator.layer_up_last.state_dict())
+    assert all(torch.allclose(own[f"layer_up_last.{k}"].float(), v.float()) for k, v in shipped.items())
+
+    # a run on other classes is refused by name, and nothing is written
+    spec_path = d_run / RUN_FILE
+    spec = json.loads(spec_path.read_text())
+    spec["class_names"] = list(reversed(spec["class_names"]))
+    spec_path.write_text(json.dumps(spec))
+    assert main(["export-oasis", "--run", str(g_run), "--out", str(tmp_path / "m2"), "--segmenter-from",
+                 str(d_run)]) == 2
+    assert "classes differ" in capsys.readouterr().err and not (tmp_path / "m2").exists()
