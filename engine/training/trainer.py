@@ -480,7 +480,9 @@ class OasisTrainer:
                 raise FloatingPointError(f"non-finite loss at iteration {self.iteration}: {losses}")
             self.last_losses = losses
             checkpoint = samples = ""
-            if due(self.iteration, s.checkpoint_every, s.iterations) and self.dist.is_main:
+            # a snapshot iteration is saved even off the checkpoint period (250 with 200 would give one per 1000)
+            snapshot_due = due(self.iteration, s.snapshot_every)
+            if (due(self.iteration, s.checkpoint_every, s.iterations) or snapshot_due) and self.dist.is_main:
                 checkpoint = str(self.save())
             if s.sample_every and due(self.iteration, s.sample_every, s.iterations) and self.dist.is_main:
                 samples = str(self.write_samples())
@@ -488,6 +490,6 @@ class OasisTrainer:
                 progress(TrainingProgress(self.iteration, s.iterations, timer.mean, losses, self.train_seconds,
                                           checkpoint, samples))
             stop = self.dist.agree(should_stop())
-        if self.iteration % s.checkpoint_every and self.iteration > 0:
+        if self.iteration % s.checkpoint_every and not due(self.iteration, s.snapshot_every) and self.iteration > 0:
             self.save()  # stopped early: keep what was trained
         return self._state()

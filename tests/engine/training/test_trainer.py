@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -77,6 +78,18 @@ def test_resume_gives_the_same_next_steps(synthetic_data, tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_snapshots_off_the_checkpoint_period_are_kept(synthetic_data, tmp_path):
+    spec = _spec(synthetic_data, 6)
+    spec.settings = dataclasses.replace(spec.settings, checkpoint_every=4, snapshot_every=3)
+    trainer = OasisTrainer(tmp_path / "run", spec, load_pairs(synthetic_data / "photos", synthetic_data / "labels",
+                                                             len(spec.class_names)))
+    trainer.train()
+    snapshots = sorted(p.name for p in (tmp_path / "run" / "snapshots").iterdir())
+    assert snapshots == ["iter_000003.safetensors", "iter_000006.safetensors"]
+    _, state = read_checkpoint(tmp_path / "run" / "snapshots" / "iter_000003.safetensors")
+    assert state["iteration"] == 3
 
 
 def test_export_refuses_a_folder_without_checkpoint(tmp_path):
