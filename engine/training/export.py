@@ -18,6 +18,12 @@ from . import checkpoint as ckpt
 from .trainer import RUN_FILE, RunSpec, frame_of
 
 
+def _discriminator_of(tensors: dict, spec: RunSpec, num_labels: int, path: Path) -> nn.Module:
+    disc = build_discriminator(spec.arch.discriminator(num_labels), trainable=True)
+    ckpt.restore_modules(tensors, {"D": disc}, path)
+    return disc
+
+
 def _segmenter_of(run_dir: Path, spec: RunSpec) -> tuple[nn.Module, dict]:
     """The discriminator of another run on the same classes, to ship as the model's segmenter."""
     other = RunSpec.load(run_dir)
@@ -26,8 +32,7 @@ def _segmenter_of(run_dir: Path, spec: RunSpec) -> tuple[nn.Module, dict]:
                          Path(run_dir) / RUN_FILE)
     path = Path(run_dir) / ckpt.CHECKPOINT_FILE
     tensors, state = ckpt.read_checkpoint(path)
-    disc = build_discriminator(other.arch.discriminator(len(spec.class_names)), trainable=True)
-    ckpt.restore_modules(tensors, {"D": disc}, path)
+    disc = _discriminator_of(tensors, other, len(spec.class_names), path)
     return disc, {"run": str(run_dir), "iterations": state["iteration"], "d_kind": other.arch.d_kind,
                   "tuning": other.data.get("segmenter_tuning"),
                   "note": "the discriminator of another run: used for segmentation only, not trained with this G"}
@@ -48,8 +53,7 @@ def export_run(run_dir: Path, out_dir: Path, overwrite: bool = False, extra_prov
     if segmenter_run is not None:
         disc, segmenter = _segmenter_of(Path(segmenter_run), spec)
     else:
-        disc = build_discriminator(spec.arch.discriminator(n), trainable=True)
-        ckpt.restore_modules(tensors, {"D": disc}, path)
+        disc = _discriminator_of(tensors, spec, n, path)
     provenance = {
         "source": "trained with engine.training (OASIS recipe)",
         "preset": spec.preset_name,
