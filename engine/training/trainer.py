@@ -472,6 +472,7 @@ class OasisTrainer:
             atomic_write_text(self.run_dir / RUN_FILE, self.spec.to_json())
         stop = self.dist.agree(should_stop())  # every process stops at the same iteration
         timer = StepTimer()
+        saved_at = self.iteration  # a resumed run's starting point is on disk already
         while self.iteration < s.iterations and not stop:
             with timer:
                 losses = self.dist.mean_losses(self.step())  # of the global batch, for the log
@@ -483,13 +484,13 @@ class OasisTrainer:
             # a snapshot iteration is saved even off the checkpoint period (250 with 200 would give one per 1000)
             snapshot_due = due(self.iteration, s.snapshot_every)
             if (due(self.iteration, s.checkpoint_every, s.iterations) or snapshot_due) and self.dist.is_main:
-                checkpoint = str(self.save())
+                checkpoint, saved_at = str(self.save()), self.iteration
             if s.sample_every and due(self.iteration, s.sample_every, s.iterations) and self.dist.is_main:
                 samples = str(self.write_samples())
             if self.dist.is_main:
                 progress(TrainingProgress(self.iteration, s.iterations, timer.mean, losses, self.train_seconds,
                                           checkpoint, samples))
             stop = self.dist.agree(should_stop())
-        if self.iteration % s.checkpoint_every and not due(self.iteration, s.snapshot_every) and self.iteration > 0:
-            self.save()  # stopped early: keep what was trained
+        if self.iteration != saved_at:
+            self.save()  # stopped early: keep what was trained (other ranks return at once)
         return self._state()
